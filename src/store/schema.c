@@ -1,0 +1,233 @@
+/* Schema migrations. Times are integer seconds since the epoch (UTC); validity intervals are
+ * half-open [valid_from, valid_until) with NULL for an open end. Party ids are normalised
+ * identifiers (11-digit INSZ, 10-digit KBO number). Lists of action codes are one
+ * space-separated text column: they are read whole and never queried by element.
+ *
+ * A migration is a list of statements per dialect; never edit a released migration, add one. */
+#include "store/schema.h"
+
+#include <apr_strings.h>
+#include <stdlib.h>
+
+typedef struct migration_t {
+    int version;
+    const char *const *sqlite3;
+    const char *const *pgsql;
+} migration_t;
+
+/* Version 1: the domain model of DESIGN.md section 2. Both dialects must stay equivalent. */
+#define V1_TABLES(SERIAL, BIGINT)                                                        \
+    "CREATE TABLE party ("                                                               \
+    " id TEXT PRIMARY KEY,"                                                              \
+    " kind TEXT NOT NULL CHECK (kind IN ('person','org')),"                              \
+    " status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','stopped')),"     \
+    " name_nl TEXT, name_fr TEXT, name_de TEXT, name_en TEXT,"                           \
+    " updated_at " BIGINT " NOT NULL)",                                                  \
+    "CREATE TABLE service ("                                                             \
+    " id TEXT PRIMARY KEY,"                                                              \
+    " name_nl TEXT, name_fr TEXT, name_de TEXT, name_en TEXT,"                           \
+    " bases TEXT NOT NULL,"                                                              \
+    " min_loa INTEGER NOT NULL DEFAULT 0,"                                               \
+    " updated_at " BIGINT " NOT NULL)",                                                  \
+    "CREATE TABLE service_action ("                                                      \
+    " service_id TEXT NOT NULL REFERENCES service(id) ON DELETE CASCADE,"                \
+    " code TEXT NOT NULL,"                                                               \
+    " label_nl TEXT, label_fr TEXT, label_de TEXT, label_en TEXT,"                       \
+    " citizen INTEGER NOT NULL DEFAULT 1,"                                               \
+    " position INTEGER NOT NULL DEFAULT 0,"                                              \
+    " PRIMARY KEY (service_id, code))",                                                  \
+    "CREATE TABLE user_right ("                                                          \
+    " id " SERIAL ","                                                                    \
+    " person TEXT NOT NULL,"                                                             \
+    " org TEXT NOT NULL REFERENCES party(id),"                                           \
+    " kind TEXT NOT NULL CHECK (kind IN ('hoofdtoegangsbeheerder','lokale_beheerder',"   \
+    "  'ssm_mandaatbeheerder','ssm_mandaatuitvoerder','service')),"                      \
+    " service_id TEXT REFERENCES service(id),"                                           \
+    " actions TEXT,"                                                                     \
+    " valid_from " BIGINT " NOT NULL,"                                                   \
+    " valid_until " BIGINT ","                                                           \
+    " granted_by TEXT NOT NULL,"                                                         \
+    " granted_at " BIGINT " NOT NULL,"                                                   \
+    " revoked_by TEXT,"                                                                  \
+    " revoked_at " BIGINT ","                                                            \
+    " CHECK ((kind = 'service') = (service_id IS NOT NULL)))",                           \
+    "CREATE INDEX user_right_person ON user_right (person, org)",                        \
+    "CREATE INDEX user_right_org ON user_right (org, kind)",                             \
+    "CREATE TABLE kbo_function_code ("                                                   \
+    " code TEXT PRIMARY KEY,"                                                            \
+    " label_nl TEXT, label_fr TEXT,"                                                     \
+    " representative INTEGER NOT NULL DEFAULT 0)",                                       \
+    "CREATE TABLE kbo_function ("                                                        \
+    " id " SERIAL ","                                                                    \
+    " holder TEXT NOT NULL,"                                                             \
+    " enterprise TEXT NOT NULL,"                                                         \
+    " function_code TEXT NOT NULL,"                                                      \
+    " valid_from " BIGINT " NOT NULL,"                                                   \
+    " valid_until " BIGINT ","                                                           \
+    " UNIQUE (holder, enterprise, function_code, valid_from))",                          \
+    "CREATE INDEX kbo_function_enterprise ON kbo_function (enterprise)",                 \
+    "CREATE INDEX kbo_function_holder ON kbo_function (holder, enterprise)",              \
+    "CREATE TABLE mandate ("                                                             \
+    " id " SERIAL ","                                                                    \
+    " ext_ref TEXT UNIQUE,"                                                              \
+    " giver TEXT NOT NULL REFERENCES party(id),"                                         \
+    " taker TEXT NOT NULL REFERENCES party(id),"                                         \
+    " service_id TEXT NOT NULL REFERENCES service(id),"                                  \
+    " actions TEXT NOT NULL,"                                                            \
+    " valid_from " BIGINT " NOT NULL,"                                                   \
+    " valid_until " BIGINT ","                                                           \
+    " state TEXT NOT NULL CHECK (state IN ('awaiting_approval','active','rejected',"     \
+    "  'withdrawn','revoked')),"                                                         \
+    " initiated_by_party TEXT NOT NULL,"                                                 \
+    " initiated_by_person TEXT NOT NULL,"                                                \
+    " created_at " BIGINT " NOT NULL,"                                                   \
+    " state_changed_at " BIGINT " NOT NULL,"                                             \
+    " state_reason TEXT,"                                                                \
+    " CHECK (giver <> taker))",                                                          \
+    /* Covering for capacity resolution (core/resolve.c): a usable mandate is read from  \
+     * the index alone, in id order, and counting a taker's usable mandates touches no   \
+     * table row. */                                                                     \
+    "CREATE INDEX mandate_taker ON mandate"                                              \
+    " (taker, service_id, id, state, valid_from, valid_until, giver, actions)",          \
+    "CREATE INDEX mandate_giver ON mandate (giver)",                                     \
+    "CREATE TABLE mandate_event ("                                                       \
+    " id " SERIAL ","                                                                    \
+    " mandate_id " BIGINT " NOT NULL REFERENCES mandate(id),"                            \
+    " event TEXT NOT NULL,"                                                              \
+    " actor_person TEXT NOT NULL,"                                                       \
+    " actor_party TEXT,"                                                                 \
+    " at " BIGINT " NOT NULL,"                                                           \
+    " reason TEXT)",                                                                     \
+    "CREATE INDEX mandate_event_mandate ON mandate_event (mandate_id)",                  \
+    "CREATE TABLE audit ("                                                               \
+    " id " SERIAL ","                                                                    \
+    " at " BIGINT " NOT NULL,"                                                           \
+    " event TEXT NOT NULL,"                                                              \
+    " actor TEXT NOT NULL,"                                                              \
+    " party TEXT,"                                                                       \
+    " basis TEXT,"                                                                       \
+    " via TEXT,"                                                                         \
+    " mandate_id " BIGINT ","                                                            \
+    " service_id TEXT,"                                                                  \
+    " actions TEXT,"                                                                     \
+    " txn_id TEXT,"                                                                      \
+    " detail TEXT)",                                                                     \
+    "CREATE INDEX audit_at ON audit (at)",                                               \
+    "CREATE INDEX audit_actor ON audit (actor, at)",                                     \
+    "CREATE INDEX audit_party ON audit (party, at)"
+
+/* Function codes that count as legal representative are configuration: these defaults name
+ * the common KBO functions and can be changed with mandaatctl kbo function-code. */
+#define V1_DATA                                                                          \
+    "INSERT INTO kbo_function_code (code, label_nl, label_fr, representative) VALUES"    \
+    " ('bestuurder', 'Bestuurder', 'Administrateur', 1),"                                \
+    " ('zaakvoerder', 'Zaakvoerder', 'Gérant', 1),"                                      \
+    " ('gedelegeerd_bestuurder', 'Gedelegeerd bestuurder', 'Administrateur délégué', 1)," \
+    " ('dagelijks_bestuur', 'Persoon belast met het dagelijks bestuur',"                 \
+    "  'Personne chargée de la gestion journalière', 1),"                               \
+    " ('vaste_vertegenwoordiger', 'Vaste vertegenwoordiger', 'Représentant permanent', 1)," \
+    " ('vennoot', 'Vennoot', 'Associé', 0),"                                             \
+    " ('commissaris', 'Commissaris', 'Commissaire', 0),"                                 \
+    " ('vereffenaar', 'Vereffenaar', 'Liquidateur', 1)"
+
+static const char *const v1_sqlite3[] = {
+    V1_TABLES("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"),
+    V1_DATA,
+    NULL,
+};
+
+static const char *const v1_pgsql[] = {
+    V1_TABLES("BIGSERIAL PRIMARY KEY", "BIGINT"),
+    V1_DATA,
+    NULL,
+};
+
+static const migration_t migrations[] = {
+    {1, v1_sqlite3, v1_pgsql},
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int mnd_schema_latest(void)
+{
+    return migrations[N_MIGRATIONS - 1].version;
+}
+
+/* Arbitrary but fixed: "mandaat" as digits on a phone keypad. */
+#define MIGRATION_LOCK_ID "6263228"
+
+static const char *const create_version_table =
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL)";
+
+static mnd_error_t *max_version_row(void *baton, apr_pool_t *p, const char *const *cols,
+                                    int ncols)
+{
+    int *version = baton;
+    if (ncols > 0 && cols[0])
+        *version = atoi(cols[0]);
+    return NULL;
+}
+
+mnd_error_t *mnd_schema_version(mnd_store_t *s, apr_pool_t *p, int *version)
+{
+    *version = 0;
+    MND_TRY(mnd_store_exec_raw(s, p, create_version_table));
+    return mnd_store_query(s, p, "schema_version_get", 0, NULL, max_version_row, version);
+}
+
+mnd_error_t *mnd_store_migrate(mnd_store_t *s, apr_pool_t *p, int *from, int *to)
+{
+    int version = 0, start, i;
+    mnd_error_t *err;
+    mnd_dialect_t d = mnd_store_dialect(s);
+
+    MND_TRY(mnd_schema_version(s, p, &version));
+    if (version > mnd_schema_latest())
+        return mnd_error(p, MND_ESTORE,
+                         "the store is at schema version %d, newer than this build knows (%d): "
+                         "upgrade mod_mandaat",
+                         version, mnd_schema_latest());
+    MND_TRY(mnd_store_begin(s));
+    /* Several nodes may start at once against one PostgreSQL store: the first to take the
+     * lock migrates, the others then see the new version. SQLite's write lock serialises. */
+    if (d == MND_DB_PGSQL) {
+        err = mnd_store_exec_raw(s, p, "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK_ID ")");
+        if (!err)
+            err = mnd_store_query(s, p, "schema_version_get", 0, NULL, max_version_row, &version);
+        if (err) {
+            mnd_store_rollback(s);
+            return err;
+        }
+    }
+    start = version;
+    if (from)
+        *from = version;
+    for (i = 0; i < N_MIGRATIONS; i++) {
+        const char *const *stmt;
+        if (migrations[i].version <= version)
+            continue;
+        for (stmt = d == MND_DB_PGSQL ? migrations[i].pgsql : migrations[i].sqlite3; *stmt;
+             stmt++) {
+            err = mnd_store_exec_raw(s, p, *stmt);
+            if (err) {
+                mnd_store_rollback(s);
+                return mnd_error_wrap(p, err, "migration to schema version %d failed",
+                                      migrations[i].version);
+            }
+        }
+        err = mnd_store_exec(s, p, "schema_version_add", NULL,
+                             MND_ARGV(apr_itoa(p, migrations[i].version),
+                                      apr_off_t_toa(p, (apr_off_t)apr_time_sec(apr_time_now()))));
+        if (err) {
+            mnd_store_rollback(s);
+            return err;
+        }
+        version = migrations[i].version;
+    }
+    MND_TRY(mnd_store_commit(s));
+    if (version != start)
+        mnd_store_forget_statements(s);
+    if (to)
+        *to = version;
+    return NULL;
+}

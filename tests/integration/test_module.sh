@@ -1,0 +1,379 @@
+#!/bin/sh
+# Integration test of the httpd module: Debian's apache2 binary runs a minimal configuration in
+# a temporary directory (its own ServerRoot, PidFile, ErrorLog, mutexes, and a free port on
+# 127.0.0.1), is checked with -t, started with -k start and stopped again. The system's apache2
+# service is never touched. Run by `make check` with top_builddir, top_srcdir and APXS set;
+# by hand: top_builddir=/tmp/build-x sh tests/integration/test_module.sh
+# (MANDAAT_TEST_KEEP=1 keeps the temporary directory for a look at the logs).
+#
+# Prints "ok - ..." or "not ok - ..." per check; exits 0 when all pass, 77 when it cannot run
+# here, 1 otherwise.
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${top_srcdir:=$(cd "$here/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${APXS:=apxs}"
+HTTPD=${MANDAAT_TEST_HTTPD:-/usr/sbin/apache2}
+MODDIR=$("$APXS" -q LIBEXECDIR 2>/dev/null) || MODDIR=/usr/lib/apache2/modules
+MODULE=$top_builddir/.libs/mod_mandaat.so
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+[ -x "$HTTPD" ] || skip "no httpd at $HTTPD"
+for m in mpm_event authz_core dbd; do
+    [ -f "$MODDIR/mod_$m.so" ] || skip "no $MODDIR/mod_$m.so"
+done
+command -v sqlite3 >/dev/null 2>&1 || skip "the sqlite3 command is not installed"
+command -v python3 >/dev/null 2>&1 || skip "python3 (to find a free port) is not installed"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/mandaat-module.XXXXXX") || exit 1
+chmod 755 "$T"
+failed=0
+
+# Stop every httpd this script started (by the pid in its own PidFile), then clean up.
+cleanup() {
+    for pidfile in "$T"/*/httpd.pid; do
+        [ -f "$pidfile" ] || continue
+        pid=$(cat "$pidfile" 2>/dev/null)
+        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+    done
+    sleep 1
+    if [ -n "$MANDAAT_TEST_KEEP" ]; then echo "# kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+pass() { echo "ok - $1"; }
+# fail DESCRIPTION [FILE...]: report, and show the files that explain it.
+fail() {
+    echo "not ok - $1"
+    failed=$((failed + 1))
+    shift
+    for f in "$@"; do [ -f "$f" ] && sed "s|^|#   $(basename "$f"): |" "$f"; done
+    return 0
+}
+
+# The children switch to this user when the test runs as root; the store directory is theirs.
+RUNAS=
+if [ "$(id -u)" = 0 ]; then
+    for u in www-data nobody; do
+        if id "$u" >/dev/null 2>&1; then RUNAS=$u; break; fi
+    done
+fi
+RUNGROUP=${RUNAS:+$(id -gn "$RUNAS")}
+STORE=$T/store
+mkdir -p "$STORE"
+[ -n "$RUNAS" ] && chown "$RUNAS:$RUNGROUP" "$STORE"
+
+# Free ports, asked from the kernel all at once (python3 starts slowly on a busy machine);
+# holding every socket until all are bound makes them distinct.
+PORTS=$(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(20)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
+[ -n "$PORTS" ] || skip "cannot find free ports"
+# make_conf NAME [nodbd]: write $T/NAME/httpd.conf; the lines on stdin are appended.
+make_conf() {
+    d=$T/$1
+    port=${PORTS%% *}
+    PORTS=${PORTS#"$port" }
+    mkdir -p "$d"
+    {
+        echo "ServerRoot \"$d\""
+        echo "ServerName localhost"
+        echo "Listen 127.0.0.1:$port"
+        echo "PidFile \"$d/httpd.pid\""
+        echo "ErrorLog \"$d/error.log\""
+        echo "LogLevel warn mandaat:debug"
+        echo "DefaultRuntimeDir \"$d\""
+        echo "Mutex file:$d default"
+        [ -n "$RUNAS" ] && printf 'User %s\nGroup %s\n' "$RUNAS" "$RUNGROUP"
+        echo "LoadModule mpm_event_module \"$MODDIR/mod_mpm_event.so\""
+        echo "LoadModule authz_core_module \"$MODDIR/mod_authz_core.so\""
+        [ "$2" = nodbd ] || echo "LoadModule dbd_module \"$MODDIR/mod_dbd.so\""
+        echo "LoadModule mandaat_module \"$MODULE\""
+        cat
+    } >"$d/httpd.conf"
+}
+
+configtest() { "$HTTPD" -f "$T/$1/httpd.conf" -t >"$T/$1/configtest.out" 2>&1; }
+
+# start NAME: -k start must succeed and the daemon write its PidFile.
+start() {
+    "$HTTPD" -f "$T/$1/httpd.conf" -k start >"$T/$1/start.out" 2>&1 || return 1
+    i=0
+    while [ ! -s "$T/$1/httpd.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    [ -s "$T/$1/httpd.pid" ]
+}
+
+# stop NAME: -k stop and wait until the process is gone.
+stop() {
+    pid=$(cat "$T/$1/httpd.pid" 2>/dev/null) || return 1
+    "$HTTPD" -f "$T/$1/httpd.conf" -k stop >"$T/$1/stop.out" 2>&1
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    ! kill -0 "$pid" 2>/dev/null && rm -f "$T/$1/httpd.pid"
+}
+
+# start_refused NAME: -k start must fail and leave no daemon behind.
+start_refused() {
+    if "$HTTPD" -f "$T/$1/httpd.conf" -k start >"$T/$1/start.out" 2>&1; then
+        sleep 1
+        stop "$1"
+        return 1
+    fi
+    sleep 0.2
+    [ ! -s "$T/$1/httpd.pid" ]
+}
+
+# said NAME TEXT: the output of httpd or the error log of NAME contains TEXT.
+said() { cat "$T/$1"/*.out "$T/$1/error.log" 2>/dev/null | grep -F -q -- "$2"; }
+
+db_version() { sqlite3 "$1" 'SELECT MAX(version) FROM schema_version' 2>/dev/null; }
+
+# ---- the annotated reference configuration documents exactly the command table ----
+cfg_c=$top_srcdir/mod_mandaat/config.c
+hdr=$top_srcdir/mod_mandaat/mod_mandaat.h
+code_names=$(
+    sed -n 's/.*AP_INIT_[A-Z0-9_]*( *\([A-Za-z0-9_"]*\).*/\1/p' "$cfg_c" | while read -r sym; do
+        case $sym in
+        \"*) echo "$sym" | tr -d '"' ;;
+        *) sed -n "s/^#define $sym \"\\([^\"]*\\)\".*/\\1/p" "$hdr" ;;
+        esac
+    done | sort -u
+)
+doc_names=$(sed -n 's/^[[:space:]]*#\(Mandaat[A-Za-z0-9]*\).*/\1/p' "$top_srcdir/conf/mandaat.conf" \
+    | sort -u)
+echo "$code_names" >"$T/directives.code"
+echo "$doc_names" >"$T/directives.doc"
+if [ -n "$code_names" ] && [ "$code_names" = "$doc_names" ]; then
+    pass "conf/mandaat.conf documents exactly the command table: $(echo $code_names)"
+else
+    diff "$T/directives.code" "$T/directives.doc" >"$T/directives.diff"
+    fail "conf/mandaat.conf documents exactly the command table (< code, > doc)" \
+        "$T/directives.diff"
+fi
+
+ids=$(cat "$top_srcdir"/mod_mandaat/*.c | grep -o 'MND_LOGNO([0-9]*)')
+dups=$(echo "$ids" | sort | uniq -d)
+if [ -n "$ids" ] && [ -z "$dups" ]; then
+    pass "every message id is used once ($(echo "$ids" | wc -l) ids)"
+else
+    fail "every message id is used once: duplicates: $(echo $dups)"
+fi
+
+if [ ! -f "$MODULE" ]; then
+    fail "the module is built at $MODULE"
+    exit 1
+fi
+
+# ---- a good configuration: SQLite store, migrations at start ----
+make_conf good <<EOF
+DBDriver sqlite3
+DBDParams "$STORE/m.db"
+MandaatStoreMigrate On
+EOF
+if configtest good && said good "Syntax OK" && [ ! -e "$STORE/m.db" ]; then
+    pass "good configuration: configtest passes and does not open the database"
+else
+    fail "good configuration: configtest passes and does not open the database" \
+        "$T/good/configtest.out"
+fi
+if start good; then
+    pass "good configuration: httpd starts"
+    logged=$(sed -n 's/.*MND0003: .*migrated from schema version 0 to \([0-9]*\).*/\1/p' \
+        "$T/good/error.log" | head -n 1)
+    v=$(db_version "$STORE/m.db")
+    if [ -n "$logged" ] && [ "$logged" -ge 1 ] && [ "$v" = "$logged" ]; then
+        pass "good configuration: the store has schema_version $v, the latest this build knows"
+    else
+        fail "good configuration: the store is at the latest schema version" "$T/good/error.log"
+    fi
+    if [ -n "$RUNAS" ]; then
+        owner=$(stat -c %U "$STORE/m.db")
+        if [ "$owner" = "$RUNAS" ]; then
+            pass "the SQLite file created at start belongs to User $RUNAS"
+        else
+            fail "the SQLite file created at start belongs to User $RUNAS, not $owner"
+        fi
+    fi
+    if stop good; then pass "good configuration: httpd stops"; else fail "httpd stops"; fi
+    : >"$T/good/error.log"
+    if start good && said good "MND0004" && stop good && [ "$(db_version "$STORE/m.db")" = "$v" ]
+    then
+        pass "a second start finds the store migrated and changes nothing"
+    else
+        fail "a second start finds the store migrated and changes nothing" "$T/good/error.log"
+    fi
+else
+    fail "good configuration: httpd starts" "$T/good/start.out" "$T/good/error.log"
+fi
+
+# ---- configuration errors refuse configtest with the directive's name ----
+make_conf badflag <<EOF
+DBDriver sqlite3
+DBDParams "$STORE/bad.db"
+MandaatStoreMigrate Maybe
+EOF
+if ! configtest badflag && said badflag "MandaatStoreMigrate: expects On or Off"; then
+    pass "MandaatStoreMigrate Maybe fails configtest naming the directive"
+else
+    fail "MandaatStoreMigrate Maybe fails configtest naming the directive" \
+        "$T/badflag/configtest.out"
+fi
+
+make_conf nodriver <<EOF
+MandaatStoreMigrate On
+EOF
+if ! configtest nodriver && said nodriver "MandaatStoreMigrate On" && said nodriver "DBDriver"
+then
+    pass "MandaatStoreMigrate On without DBDriver fails configtest"
+else
+    fail "MandaatStoreMigrate On without DBDriver fails configtest" "$T/nodriver/configtest.out"
+fi
+
+make_conf relative <<EOF
+DBDriver sqlite3
+DBDParams relative.db
+MandaatStoreMigrate On
+EOF
+if ! configtest relative && said relative "absolute path"; then
+    pass "a relative sqlite3 DBDParams with MandaatStoreMigrate On fails configtest"
+else
+    fail "a relative sqlite3 DBDParams with MandaatStoreMigrate On fails configtest" \
+        "$T/relative/configtest.out"
+fi
+
+# An apr_dbd driver mod_mandaat does not support; mod_dbd itself refuses drivers that are
+# not installed, so this needs one that is.
+other=
+for drv in odbc mysql freetds oracle; do
+    ls /usr/lib/*/apr-util-1/apr_dbd_"$drv"*.so >/dev/null 2>&1 && { other=$drv; break; }
+done
+if [ -n "$other" ]; then
+    make_conf otherdriver <<EOF
+DBDriver $other
+DBDParams "x"
+MandaatStoreMigrate On
+EOF
+    if ! configtest otherdriver && said otherdriver "is not supported"; then
+        pass "MandaatStoreMigrate On with DBDriver $other fails configtest"
+    else
+        fail "MandaatStoreMigrate On with DBDriver $other fails configtest" \
+            "$T/otherdriver/configtest.out"
+    fi
+else
+    pass "unsupported DBDriver fails configtest # SKIP no other apr_dbd driver is installed"
+fi
+
+make_conf nodbd nodbd <<EOF
+MandaatStoreMigrate On
+EOF
+if ! configtest nodbd && start_refused nodbd && said nodbd "LoadModule dbd_module"; then
+    pass "without mod_dbd configtest fails and start is refused, asking for LoadModule dbd_module"
+else
+    fail "without mod_dbd start is refused, asking for LoadModule dbd_module" \
+        "$T/nodbd/configtest.out" "$T/nodbd/start.out" "$T/nodbd/error.log"
+fi
+
+# ---- stores that cannot be migrated refuse start ----
+mkdir -p "$STORE/dir.db"
+make_conf dirstore <<EOF
+DBDriver sqlite3
+DBDParams "$STORE/dir.db"
+MandaatStoreMigrate On
+EOF
+if configtest dirstore && start_refused dirstore && said dirstore "MND0005" \
+    && said dirstore "$STORE/dir.db"; then
+    pass "a store that cannot be opened refuses start, naming it"
+else
+    fail "a store that cannot be opened refuses start, naming it" \
+        "$T/dirstore/start.out" "$T/dirstore/error.log"
+fi
+
+if [ -n "$v" ]; then
+    cp "$STORE/m.db" "$STORE/newer.db"
+    sqlite3 "$STORE/newer.db" "INSERT INTO schema_version (version, applied_at) VALUES (999, 0)"
+    [ -n "$RUNAS" ] && chown "$RUNAS:$RUNGROUP" "$STORE/newer.db"
+    make_conf newer <<EOF
+DBDriver sqlite3
+DBDParams "$STORE/newer.db"
+MandaatStoreMigrate On
+EOF
+    if start_refused newer && said newer "newer than this build"; then
+        pass "a store at a newer schema version than the build refuses start"
+    else
+        fail "a store at a newer schema version than the build refuses start" \
+            "$T/newer/start.out" "$T/newer/error.log"
+    fi
+else
+    fail "a store at a newer schema version refuses start (no migrated store to copy)"
+fi
+
+# ---- a virtual host with its own store: resolved from the configuration tree ----
+make_conf vhost <<EOF
+DBDriver sqlite3
+DBDParams "$STORE/main.db"
+<IfModule dbd_module>
+<VirtualHost 127.0.0.1:*>
+    ServerName vhost.test
+    DBDParams "$STORE/vhost.db"
+    MandaatStoreMigrate On
+</VirtualHost>
+</IfModule>
+EOF
+if start vhost && stop vhost && [ "$(db_version "$STORE/vhost.db")" = "$v" ] \
+    && [ -z "$(db_version "$STORE/main.db")" ]; then
+    pass "MandaatStoreMigrate On in a <VirtualHost> migrates that host's store only"
+else
+    fail "MandaatStoreMigrate On in a <VirtualHost> migrates that host's store only" \
+        "$T/vhost/start.out" "$T/vhost/error.log"
+fi
+
+# ---- as root: a directory the children cannot write is reported ----
+if [ -n "$RUNAS" ]; then
+    mkdir -p "$T/rootonly" && chmod 755 "$T/rootonly"
+    make_conf rootdir <<EOF
+DBDriver sqlite3
+DBDParams "$T/rootonly/m.db"
+MandaatStoreMigrate On
+EOF
+    if start rootdir && stop rootdir && said rootdir "MND0006"; then
+        pass "a store directory the User cannot write is reported at start"
+    else
+        fail "a store directory the User cannot write is reported at start" \
+            "$T/rootdir/error.log"
+    fi
+fi
+
+# ---- make install puts the module and its configuration in place ----
+dest=$T/destdir
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top_builddir" install DESTDIR="$dest" \
+    >"$T/install.log" 2>&1; then
+    libexec=$("$APXS" -q LIBEXECDIR)
+    sysconf=$("$APXS" -q SYSCONFDIR)
+    if [ -f "$dest$libexec/mod_mandaat.so" ] \
+        && cmp -s "$dest$sysconf/mods-available/mandaat.load" "$top_srcdir/conf/mandaat.load" \
+        && cmp -s "$dest$sysconf/mods-available/mandaat.conf" "$top_srcdir/conf/mandaat.conf"
+    then
+        pass "make install DESTDIR=... installs mod_mandaat.so, mandaat.load and mandaat.conf"
+    else
+        find "$dest" -type f >"$T/installed.txt"
+        fail "make install DESTDIR=... installs mod_mandaat.so, mandaat.load and mandaat.conf" \
+            "$T/installed.txt"
+    fi
+else
+    tail -n 20 "$T/install.log" >"$T/install.tail"
+    fail "make install DESTDIR=... succeeds" "$T/install.tail"
+fi
+
+if [ "$failed" -eq 0 ]; then
+    echo "# all checks passed"
+    exit 0
+fi
+echo "# $failed check(s) failed"
+exit 1
