@@ -1,5 +1,7 @@
 /* Capacity resolution (DESIGN.md section 2; the algorithm and its choices are explained in
- * docs/resolution.md).
+ * docs/resolution.md). This file: the resolution as a whole, own name, KBO functions,
+ * rights, action sets, folding and display order. Mandate rows and the cache of large
+ * takers' rows are in core/resolve_rows.c.
  *
  * Cost shape, because an accountant firm's employee may act for 20,000 clients: a fixed
  * number of indexed queries per resolution (the service, the person, the person's KBO
@@ -7,25 +9,16 @@
  * through which the person may act), each joining the party it needs so that no row costs a
  * further query. A row costs one allocation (capacity, party and strings packed together);
  * action lists are interned per distinct stored text and shared between rows; folding finds
- * earlier rows of the same party through a hash. */
-#include "core/resolve.h"
+ * earlier rows of the same party through a hash. With a cache, a large taker's rows come
+ * from memory and cost a few comparisons each. */
+#include "core/resolve_int.h"
 #include "core/service.h"
 #include "util/strlist.h"
 
-#include <apr_hash.h>
 #include <apr_strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* Grounds that ended (expired or revoked mandates, ended KBO functions and rights) are near
- * misses for this long after they ended. Older history explains nothing the person still
- * expects, and leaving it unread keeps a long-lived store as fast as a new one. */
-#define RESOLVE_RECENT ((mnd_time_t)90 * 86400)
-
-/* Every party-bearing query starts with the party's columns in this order. */
-#define PARTY_NCOLS 7
-#define PARTY_COLS "p.kind, p.status, p.name_nl, p.name_fr, p.name_de, p.name_en"
 
 const mnd_sql_t mnd_sql_resolve[] = {
     {"resolve_party", "SELECT p.id, " PARTY_COLS " FROM party p WHERE p.id = %s", NULL},
@@ -52,23 +45,18 @@ const mnd_sql_t mnd_sql_resolve[] = {
      " AND (r.revoked_at IS NULL OR r.revoked_at > CAST(%s AS BIGINT))"
      " ORDER BY r.org, r.id",
      NULL},
-    /* The mandates one taker holds for one service with their givers: pending ones, active
-     * ones not expired before t - RESOLVE_RECENT, recently revoked ones (rejected and
-     * withdrawn ones never explain anything). The last three columns classify the row at t
-     * (the first three parameters): NULL for a usable mandate, else the near-miss reason, its
-     * time and whose approval is awaited. A usable row reads only columns of index
-     * mandate_taker and the giver: the mandate row itself is fetched for near misses only.
-     * The index also gives id order, so that "the first ground" is the oldest mandate. */
+    /* The mandates one taker holds for one service with their givers, as stored (core/
+     * resolve_rows.c applies the time, so that the rows can be kept): pending ones, active
+     * ones not expired before the cutoff (the last two parameters), revoked ones since the
+     * cutoff; rejected and withdrawn ones never explain anything. A pending or revoked row
+     * also gives its time (created, revoked) and a pending one whose approval is awaited:
+     * the CASEs read the mandate row only for those, so an active row is read from index
+     * mandate_taker and the giver alone. The index gives id order, so that "the first
+     * ground" is the oldest mandate. */
     {"resolve_mandates",
-     "SELECT m.giver, " PARTY_COLS ", m.id, m.actions, m.valid_until,"
-     " CASE WHEN m.state = 'awaiting_approval' THEN 'mandate_pending'"
-     " WHEN m.state = 'revoked' THEN 'mandate_revoked'"
-     " WHEN m.valid_until <= CAST(%s AS BIGINT) THEN 'mandate_expired'"
-     " WHEN m.valid_from > CAST(%s AS BIGINT) THEN 'mandate_not_yet_valid'"
-     " WHEN p.status <> 'active' THEN 'enterprise_stopped' END,"
+     "SELECT m.giver, " PARTY_COLS ", m.id, m.actions, m.valid_from, m.valid_until, m.state,"
      " CASE WHEN m.state = 'awaiting_approval' THEN m.created_at"
-     " WHEN m.state = 'revoked' THEN m.state_changed_at"
-     " WHEN m.valid_from > CAST(%s AS BIGINT) THEN m.valid_from END,"
+     " WHEN m.state = 'revoked' THEN m.state_changed_at END,"
      " CASE WHEN m.state = 'awaiting_approval' THEN"
      " CASE WHEN m.initiated_by_party = m.giver THEN m.taker ELSE m.giver END END"
      " FROM mandate m JOIN party p ON p.id = m.giver"
@@ -86,6 +74,21 @@ const mnd_sql_t mnd_sql_resolve[] = {
      " AND valid_from <= CAST(%s AS BIGINT)"
      " AND (valid_until IS NULL OR valid_until > CAST(%s AS BIGINT))",
      NULL},
+    /* The same count at t (first six parameters) with the interval around t in which it
+     * holds (the latest start or end at or before t, the earliest after t), so that it can
+     * be kept: the active mandates, the usable ones, two maxima, two minima. */
+    {"resolve_mandates_window",
+     "SELECT COUNT(*),"
+     " SUM(CASE WHEN valid_from <= CAST(%s AS BIGINT)"
+     " AND (valid_until IS NULL OR valid_until > CAST(%s AS BIGINT)) THEN 1 ELSE 0 END),"
+     " MAX(CASE WHEN valid_from <= CAST(%s AS BIGINT) THEN valid_from END),"
+     " MAX(CASE WHEN valid_until <= CAST(%s AS BIGINT) THEN valid_until END),"
+     " MIN(CASE WHEN valid_from > CAST(%s AS BIGINT) THEN valid_from END),"
+     " MIN(CASE WHEN valid_until > CAST(%s AS BIGINT) THEN valid_until END)"
+     " FROM mandate WHERE taker = %s AND service_id = %s AND state = 'active'",
+     NULL},
+    /* The cache's reference point (schema.c: store_generation). */
+    {"resolve_generation", "SELECT n FROM store_generation WHERE id = 1", NULL},
     {NULL, NULL, NULL},
 };
 
@@ -101,40 +104,10 @@ const char *mnd_miss_reason_code(mnd_miss_reason_t r)
     return (unsigned)r < MND_MISS__N ? miss_codes[r] : "unknown";
 }
 
-/* A set of catalogue actions: the codes in catalogue order (shared by every row with this
- * set, so read-only) and the catalogue positions as bits for subset tests. */
-typedef struct aset_t {
-    apr_array_header_t *codes;
-    uint64_t *bits;
-} aset_t;
-
-/* One capacity and what folding and sorting need. cap comes first: res->capacities holds
- * pointers to it, and the comparator converts them back. */
-typedef struct row_t {
-    mnd_capacity_t cap;
-    mnd_party_t party;       /* storage for the party when the row owns it */
-    apr_array_header_t also; /* embedded: a row with nothing folded allocates nothing */
-    const aset_t *aset;
-    const char *sort_name;
-    struct row_t *next_same; /* the next row of the same party */
-} row_t;
-
 typedef struct miss_t {
     mnd_near_miss_t nm;
     mnd_party_t party;
 } miss_t;
-
-/* An organisation the person is related to by a KBO function or a right. */
-typedef struct org_t {
-    mnd_party_t party;
-    int kbo_in_force;       /* a representative function in force at t */
-    mnd_time_t kbo_until;   /* latest end of those (MND_TIME_NONE: open) */
-    mnd_time_t kbo_ended;   /* latest end of the ended ones, 0 if none */
-    int executor;           /* ssm_mandaatuitvoerder in force */
-    int any_right;          /* some right in force */
-    int service_right;      /* a right for this service in force */
-    mnd_time_t right_ended; /* latest end of this service's ended rights, 0 if none */
-} org_t;
 
 /* A service right in force, kept until the rights are emitted in precedence order. */
 typedef struct svc_right_t {
@@ -144,39 +117,31 @@ typedef struct svc_right_t {
     mnd_time_t until;
 } svc_right_t;
 
-typedef struct ctx_t {
-    mnd_store_t *s;
-    apr_pool_t *p;
-    mnd_resolution_t *res;
-    const mnd_service_t *svc;
-    mnd_time_t t;
-    const char *t_arg, *recent_arg;
-    int nwords; /* 64-bit words of an action set */
-    aset_t *all, *citizen;
-    apr_hash_t *positions;        /* action code -> catalogue position + 1 */
-    apr_hash_t *asets;            /* stored action text -> aset_t */
-    apr_hash_t *by_party;         /* party id -> its first row_t */
-    apr_hash_t *orgs;             /* org id -> org_t */
-    apr_array_header_t *org_list; /* org_t *, sorted by id before the mandates */
-    apr_array_header_t *rights;   /* svc_right_t */
-    const mnd_party_t *via;       /* the taker organisation of the mandates being read */
-    const char *taker;
-} ctx_t;
-
-static int accepts(const ctx_t *c, mnd_basis_t b)
+int mnd_resolve_accepts(const ctx_t *c, mnd_basis_t b)
 {
     return (c->svc->bases & MND_BASIS_BIT(b)) != 0;
 }
 
 /* ---- parties and allocation ---------------------------------------------------------- */
 
-static size_t party_bytes(const char *const *col)
+/* A party over the party columns of a row (strings not copied). */
+void mnd_resolve_party_from_cols(mnd_party_t *pt, const char *const *col)
 {
-    size_t n = strlen(col[0]) + 1;
+    int i;
+    pt->id = col[0];
+    pt->kind = col[1] && strcmp(col[1], "person") == 0 ? MND_PARTY_PERSON : MND_PARTY_ORG;
+    pt->active = !col[2] || strcmp(col[2], "active") == 0;
+    for (i = 0; i < MND_LANG__N; i++)
+        pt->name[i] = col[3 + i] && *col[3 + i] ? col[3 + i] : NULL;
+}
+
+size_t mnd_resolve_party_bytes(const mnd_party_t *pt)
+{
+    size_t n = strlen(pt->id) + 1;
     int i;
     for (i = 0; i < MND_LANG__N; i++)
-        if (col[3 + i] && *col[3 + i])
-            n += strlen(col[3 + i]) + 1;
+        if (pt->name[i])
+            n += strlen(pt->name[i]) + 1;
     return n;
 }
 
@@ -188,65 +153,65 @@ static char *put(char *buf, const char *s, const char **out)
     return buf + n;
 }
 
-/* Fill *pt from the party columns (as mnd_party_from_cols reads them), copying the strings
- * to buf, which has party_bytes(col) bytes; returns the end of what was used. */
-static char *party_fill(mnd_party_t *pt, char *buf, const char *const *col)
+/* Copy party src to dst with its strings in buf (mnd_resolve_party_bytes(src) bytes); returns the
+ * end of what was used. */
+char *mnd_resolve_party_copy(mnd_party_t *dst, char *buf, const mnd_party_t *src)
 {
     int i;
-    buf = put(buf, col[0], &pt->id);
-    pt->kind = col[1] && strcmp(col[1], "person") == 0 ? MND_PARTY_PERSON : MND_PARTY_ORG;
-    pt->active = !col[2] || strcmp(col[2], "active") == 0;
+    buf = put(buf, src->id, &dst->id);
+    dst->kind = src->kind;
+    dst->active = src->active;
     for (i = 0; i < MND_LANG__N; i++) {
-        pt->name[i] = NULL;
-        if (col[3 + i] && *col[3 + i])
-            buf = put(buf, col[3 + i], &pt->name[i]);
+        dst->name[i] = NULL;
+        if (src->name[i])
+            buf = put(buf, src->name[i], &dst->name[i]);
     }
     return buf;
 }
 
 static char no_elts[sizeof(mnd_ground_t *)];
 
-/* A row for a ground of basis. The party is copied from pcol when given, else party is
- * referenced. The key is prefix followed by suffix. One allocation for all of it. */
-static row_t *row_new(ctx_t *c, mnd_basis_t basis, const char *const *pcol,
-                      const mnd_party_t *party, const char *prefix, const char *suffix)
+/* A row for a ground of basis over party, which is copied into the row when copy is set
+ * and referenced otherwise. The key is prefix followed by suffix. One allocation. */
+row_t *mnd_resolve_row_new(ctx_t *c, mnd_basis_t basis, const mnd_party_t *party, int copy,
+                           const char *prefix, const char *suffix)
 {
-    size_t np = pcol ? party_bytes(pcol) : 0, n1 = strlen(prefix);
+    size_t np = copy ? mnd_resolve_party_bytes(party) : 0, n1 = strlen(prefix);
     size_t n2 = suffix ? strlen(suffix) : 0;
     row_t *r = apr_palloc(c->p, sizeof(*r) + np + n1 + n2 + 1);
     char *buf = (char *)(r + 1);
 
     memset(r, 0, sizeof(*r));
-    if (pcol) {
-        buf = party_fill(&r->party, buf, pcol);
+    if (copy) {
+        buf = mnd_resolve_party_copy(&r->party, buf, party);
         party = &r->party;
     }
     memcpy(buf, prefix, n1);
     memcpy(buf + n1, suffix ? suffix : "", n2 + 1);
-    r->cap.key = buf;
-    r->cap.basis = basis;
-    r->cap.party = party;
-    r->cap.valid_until = MND_TIME_NONE;
+    r->h.cap.key = buf;
+    r->h.cap.basis = basis;
+    r->h.cap.party = party;
+    r->h.cap.valid_until = MND_TIME_NONE;
     r->also.pool = c->p;
     r->also.elt_size = sizeof(mnd_ground_t *);
     r->also.elts = no_elts; /* nalloc 0: the first push allocates; elts is never NULL */
-    r->cap.also = &r->also;
+    r->h.cap.also = &r->also;
     return r;
 }
 
-/* A near miss, appended to the resolution; the party as in row_new (both may be absent),
- * awaiting copied when given. via is the organisation whose mandates are being read. */
-static mnd_near_miss_t *miss_add(ctx_t *c, mnd_miss_reason_t reason, mnd_basis_t basis,
-                                 const char *const *pcol, const mnd_party_t *party,
-                                 const char *awaiting)
+/* A near miss, appended to the resolution; the party as in mnd_resolve_row_new (may be
+ * absent), awaiting copied when given. via is the organisation whose mandates are read. */
+mnd_near_miss_t *mnd_resolve_miss_add(ctx_t *c, mnd_miss_reason_t reason, mnd_basis_t basis,
+                                      const mnd_party_t *party, int copy, const char *awaiting)
 {
-    size_t np = pcol ? party_bytes(pcol) : 0, na = awaiting ? strlen(awaiting) + 1 : 0;
+    size_t np = party && copy ? mnd_resolve_party_bytes(party) : 0;
+    size_t na = awaiting ? strlen(awaiting) + 1 : 0;
     miss_t *m = apr_palloc(c->p, sizeof(*m) + np + na);
     char *buf = (char *)(m + 1);
 
     memset(m, 0, sizeof(*m));
-    if (pcol) {
-        buf = party_fill(&m->party, buf, pcol);
+    if (party && copy) {
+        buf = mnd_resolve_party_copy(&m->party, buf, party);
         party = &m->party;
     }
     if (awaiting)
@@ -262,10 +227,10 @@ static mnd_near_miss_t *miss_add(ctx_t *c, mnd_miss_reason_t reason, mnd_basis_t
 
 /* ---- action sets --------------------------------------------------------------------- */
 
-static aset_t *aset_new(ctx_t *c)
+static aset_t *aset_new(const ctx_t *c, apr_pool_t *pool)
 {
-    aset_t *a = apr_palloc(c->p, sizeof(*a));
-    a->bits = apr_pcalloc(c->p, sizeof(uint64_t) * (size_t)(c->nwords ? c->nwords : 1));
+    aset_t *a = apr_palloc(pool, sizeof(*a));
+    a->bits = apr_pcalloc(pool, sizeof(uint64_t) * (size_t)(c->nwords ? c->nwords : 1));
     a->codes = NULL;
     return a;
 }
@@ -275,44 +240,48 @@ static void aset_set(aset_t *a, int pos)
     a->bits[pos / 64] |= (uint64_t)1 << (pos % 64);
 }
 
-/* The codes of a, in catalogue order. */
-static aset_t *aset_finish(ctx_t *c, aset_t *a)
+/* The codes of a, in catalogue order, taken from codes (the catalogue's, in pool's life). */
+static aset_t *aset_finish(const ctx_t *c, apr_pool_t *pool, aset_t *a, const char *const *codes)
 {
-    const apr_array_header_t *cat = c->svc->actions;
-    int i;
-    a->codes = apr_array_make(c->p, cat->nelts ? cat->nelts : 1, sizeof(const char *));
-    for (i = 0; i < cat->nelts; i++)
+    int i, n = c->svc->actions->nelts;
+    a->codes = apr_array_make(pool, n ? n : 1, sizeof(const char *));
+    for (i = 0; i < n; i++)
         if (a->bits[i / 64] & ((uint64_t)1 << (i % 64)))
-            APR_ARRAY_PUSH(a->codes, const char *) = APR_ARRAY_IDX(cat, i, mnd_action_t).code;
+            APR_ARRAY_PUSH(a->codes, const char *) = codes[i];
     return a;
+}
+
+aset_t *mnd_resolve_aset_parse(ctx_t *c, apr_pool_t *pool, const char *text,
+                               const char *const *codes)
+{
+    aset_t *a = aset_new(c, pool);
+    apr_array_header_t *list = mnd_strlist_split(c->p, text);
+    int i;
+    for (i = 0; i < list->nelts; i++) {
+        const char *code = APR_ARRAY_IDX(list, i, const char *);
+        intptr_t pos = (intptr_t)apr_hash_get(c->positions, code, APR_HASH_KEY_STRING);
+        if (pos)
+            aset_set(a, (int)pos - 1);
+    }
+    return aset_finish(c, pool, a, codes);
 }
 
 /* The set named by a stored action list, intersected with the catalogue (codes the
  * catalogue no longer has grant nothing). NULL means the whole catalogue. */
-static const aset_t *aset_of(ctx_t *c, const char *text)
+const aset_t *mnd_resolve_aset_of(ctx_t *c, const char *text)
 {
     aset_t *a;
-    apr_array_header_t *codes;
-    int i;
-
     if (!text)
         return c->all;
     a = apr_hash_get(c->asets, text, APR_HASH_KEY_STRING);
     if (a)
         return a;
-    a = aset_new(c);
-    codes = mnd_strlist_split(c->p, text);
-    for (i = 0; i < codes->nelts; i++) {
-        const char *code = APR_ARRAY_IDX(codes, i, const char *);
-        intptr_t pos = (intptr_t)apr_hash_get(c->positions, code, APR_HASH_KEY_STRING);
-        if (pos)
-            aset_set(a, (int)pos - 1);
-    }
-    apr_hash_set(c->asets, apr_pstrdup(c->p, text), APR_HASH_KEY_STRING, aset_finish(c, a));
+    a = mnd_resolve_aset_parse(c, c->p, text, c->codes);
+    apr_hash_set(c->asets, apr_pstrdup(c->p, text), APR_HASH_KEY_STRING, a);
     return a;
 }
 
-static int aset_subset(const ctx_t *c, const aset_t *a, const aset_t *b)
+int mnd_resolve_aset_subset(const ctx_t *c, const aset_t *a, const aset_t *b)
 {
     int w;
     if (a == b)
@@ -326,39 +295,45 @@ static int aset_subset(const ctx_t *c, const aset_t *a, const aset_t *b)
 static void catalogue_init(ctx_t *c)
 {
     const apr_array_header_t *cat = c->svc->actions;
+    const char **codes = apr_palloc(c->p, sizeof(*codes) * (size_t)(cat->nelts + 1));
     int i;
     c->nwords = (cat->nelts + 63) / 64;
     c->positions = apr_hash_make(c->p);
     c->asets = apr_hash_make(c->p);
-    c->all = aset_new(c);
-    c->citizen = aset_new(c);
+    c->all = aset_new(c, c->p);
+    c->citizen = aset_new(c, c->p);
     for (i = 0; i < cat->nelts; i++) {
         const mnd_action_t *a = &APR_ARRAY_IDX(cat, i, mnd_action_t);
         apr_hash_set(c->positions, a->code, APR_HASH_KEY_STRING, (void *)(intptr_t)(i + 1));
+        codes[i] = a->code;
         aset_set(c->all, i);
         if (a->citizen)
             aset_set(c->citizen, i);
     }
-    aset_finish(c, c->all);
-    aset_finish(c, c->citizen);
+    c->codes = codes;
+    aset_finish(c, c->p, c->all, codes);
+    aset_finish(c, c->p, c->citizen, codes);
 }
 
 /* ---- offering and folding ------------------------------------------------------------ */
 
-/* Offer row r with action set as: fold it into the first earlier row of the same party
- * whose actions include all of as, else append it. Grounds arrive in precedence order. */
-static void offer(ctx_t *c, row_t *r, const aset_t *as)
+void mnd_resolve_offer_plain(ctx_t *c, row_t *r, const aset_t *as)
 {
     row_t *q, *last = NULL;
-    const char *id = r->cap.party->id;
+    const char *id = r->h.cap.party->id;
+
+    /* A ground whose actions all left the catalogue allows nothing: offering it would let a
+     * person choose a party and then do nothing there. */
+    if (as->codes->nelts == 0)
+        return;
 
     for (q = apr_hash_get(c->by_party, id, APR_HASH_KEY_STRING); q; last = q, q = q->next_same)
-        if (aset_subset(c, as, q->aset)) {
+        if (mnd_resolve_aset_subset(c, as, q->aset)) {
             mnd_ground_t *g = apr_palloc(c->p, sizeof(*g));
-            g->basis = r->cap.basis;
-            g->via = r->cap.via;
-            g->mandate_id = r->cap.mandate_id;
-            g->right_id = r->cap.right_id;
+            g->basis = r->h.cap.basis;
+            g->via = r->h.cap.via;
+            g->mandate_id = r->h.cap.mandate_id;
+            g->right_id = r->h.cap.right_id;
             APR_ARRAY_PUSH(&q->also, mnd_ground_t *) = g;
             return;
         }
@@ -367,16 +342,26 @@ static void offer(ctx_t *c, row_t *r, const aset_t *as)
     else
         apr_hash_set(c->by_party, id, APR_HASH_KEY_STRING, r);
     r->aset = as;
-    r->cap.actions = as->codes;
-    r->sort_name = mnd_name_pick(r->cap.party->name, MND_LANG_NL, id);
-    APR_ARRAY_PUSH(c->res->capacities, mnd_capacity_t *) = &r->cap;
+    r->h.cap.actions = as->codes;
+    r->h.sort_name = mnd_name_pick(r->h.cap.party->name, MND_LANG_NL, id);
+    APR_ARRAY_PUSH(c->res->capacities, mnd_capacity_t *) = &r->h.cap;
+}
+
+/* Offer row r with action set as: fold it into the first earlier row of the same party
+ * whose actions include all of as, else append it. Grounds arrive in precedence order; the
+ * rows that cached takers (read earlier) hold for the party are offered first. */
+void mnd_resolve_offer(ctx_t *c, row_t *r, const aset_t *as)
+{
+    if (c->bigs && c->bigs->nelts)
+        mnd_resolve_materialize(c, r->h.cap.party->id);
+    mnd_resolve_offer_plain(c, r, as);
 }
 
 /* ---- self ---------------------------------------------------------------------------- */
 
 static mnd_error_t *resolve_self(ctx_t *c)
 {
-    const char *none[PARTY_NCOLS] = {c->res->person, "person", "active", NULL, NULL, NULL, NULL};
+    mnd_party_t self = {c->res->person, MND_PARTY_PERSON, {NULL, NULL, NULL, NULL}, 1};
     const char **col = NULL;
     int found = 0;
 
@@ -384,13 +369,14 @@ static mnd_error_t *resolve_self(ctx_t *c)
                                 NULL));
     /* A person is a party row only once something referred to them; acting in own name
      * needs none. */
-    if (!found)
-        col = none;
-    if (!accepts(c, MND_BASIS_SELF)) {
-        miss_add(c, MND_MISS_BASIS_NOT_ACCEPTED, MND_BASIS_SELF, col, NULL, NULL);
+    if (found)
+        mnd_resolve_party_from_cols(&self, col);
+    if (!mnd_resolve_accepts(c, MND_BASIS_SELF)) {
+        mnd_resolve_miss_add(c, MND_MISS_BASIS_NOT_ACCEPTED, MND_BASIS_SELF, &self, 1, NULL);
         return NULL;
     }
-    offer(c, row_new(c, MND_BASIS_SELF, col, NULL, "self", NULL), c->citizen);
+    mnd_resolve_offer(c, mnd_resolve_row_new(c, MND_BASIS_SELF, &self, 1, "self", NULL),
+                      c->citizen);
     return NULL;
 }
 
@@ -400,9 +386,11 @@ static org_t *org_get(ctx_t *c, const char *const *col)
 {
     org_t *o = apr_hash_get(c->orgs, col[0], APR_HASH_KEY_STRING);
     if (!o) {
-        o = apr_palloc(c->p, sizeof(*o) + party_bytes(col));
+        mnd_party_t pt;
+        mnd_resolve_party_from_cols(&pt, col);
+        o = apr_palloc(c->p, sizeof(*o) + mnd_resolve_party_bytes(&pt));
         memset(o, 0, sizeof(*o));
-        party_fill(&o->party, (char *)(o + 1), col);
+        mnd_resolve_party_copy(&o->party, (char *)(o + 1), &pt);
         apr_hash_set(c->orgs, o->party.id, APR_HASH_KEY_STRING, o);
         APR_ARRAY_PUSH(c->org_list, org_t *) = o;
     }
@@ -461,7 +449,7 @@ static mnd_error_t *right_row(void *baton, apr_pool_t *p, const char *const *col
         o->service_right = 1;
         sr->org = o;
         sr->id = apr_pstrdup(c->p, r[0]);
-        sr->aset = aset_of(c, r[3]);
+        sr->aset = mnd_resolve_aset_of(c, r[3]);
         sr->until = until;
     } else if (mine) {
         o->right_ended = later(o->right_ended, until);
@@ -476,147 +464,54 @@ static int cmp_org(const void *a, const void *b)
 
 static void emit_kbo(ctx_t *c)
 {
-    int i;
+    int i, ok = mnd_resolve_accepts(c, MND_BASIS_KBO);
     for (i = 0; i < c->org_list->nelts; i++) {
         org_t *o = APR_ARRAY_IDX(c->org_list, i, org_t *);
         if (o->kbo_in_force) {
-            if (!accepts(c, MND_BASIS_KBO)) {
-                miss_add(c, MND_MISS_BASIS_NOT_ACCEPTED, MND_BASIS_KBO, NULL, &o->party, NULL);
+            if (!ok) {
+                mnd_resolve_miss_add(c, MND_MISS_BASIS_NOT_ACCEPTED, MND_BASIS_KBO, &o->party, 0,
+                                     NULL);
             } else if (!o->party.active) {
-                miss_add(c, MND_MISS_ENTERPRISE_STOPPED, MND_BASIS_KBO, NULL, &o->party, NULL);
+                mnd_resolve_miss_add(c, MND_MISS_ENTERPRISE_STOPPED, MND_BASIS_KBO, &o->party, 0,
+                                     NULL);
             } else {
-                row_t *r = row_new(c, MND_BASIS_KBO, NULL, &o->party, "kbo:", o->party.id);
-                r->cap.valid_until = o->kbo_until;
-                offer(c, r, c->all);
+                row_t *r = mnd_resolve_row_new(c, MND_BASIS_KBO, &o->party, 0, "kbo:", o->party.id);
+                r->h.cap.valid_until = o->kbo_until;
+                mnd_resolve_offer(c, r, c->all);
             }
-        } else if (o->kbo_ended && accepts(c, MND_BASIS_KBO)) {
+        } else if (o->kbo_ended && ok) {
             /* Only when no other representative function there is in force. */
-            miss_add(c, MND_MISS_KBO_FUNCTION_ENDED, MND_BASIS_KBO, NULL, &o->party, NULL)->since =
-                o->kbo_ended;
+            mnd_resolve_miss_add(c, MND_MISS_KBO_FUNCTION_ENDED, MND_BASIS_KBO, &o->party, 0, NULL)
+                ->since = o->kbo_ended;
         }
     }
 }
 
 static void emit_rights(ctx_t *c)
 {
-    int i;
+    int i, ok = mnd_resolve_accepts(c, MND_BASIS_RIGHT);
     for (i = 0; i < c->rights->nelts; i++) {
         svc_right_t *sr = &APR_ARRAY_IDX(c->rights, i, svc_right_t);
-        if (!accepts(c, MND_BASIS_RIGHT)) {
-            miss_add(c, MND_MISS_BASIS_NOT_ACCEPTED, MND_BASIS_RIGHT, NULL, &sr->org->party, NULL);
-        } else if (!sr->org->party.active) {
-            miss_add(c, MND_MISS_ENTERPRISE_STOPPED, MND_BASIS_RIGHT, NULL, &sr->org->party, NULL);
+        const mnd_party_t *org = &sr->org->party;
+        if (!ok) {
+            mnd_resolve_miss_add(c, MND_MISS_BASIS_NOT_ACCEPTED, MND_BASIS_RIGHT, org, 0, NULL);
+        } else if (!org->active) {
+            mnd_resolve_miss_add(c, MND_MISS_ENTERPRISE_STOPPED, MND_BASIS_RIGHT, org, 0, NULL);
         } else {
-            row_t *r = row_new(c, MND_BASIS_RIGHT, NULL, &sr->org->party, "right:", sr->id);
-            r->cap.right_id = strtoll(sr->id, NULL, 10);
-            r->cap.valid_until = sr->until;
-            offer(c, r, sr->aset);
+            row_t *r = mnd_resolve_row_new(c, MND_BASIS_RIGHT, org, 0, "right:", sr->id);
+            r->h.cap.right_id = strtoll(sr->id, NULL, 10);
+            r->h.cap.valid_until = sr->until;
+            mnd_resolve_offer(c, r, sr->aset);
         }
     }
     /* One near miss per organisation, and none where another right for the service is in
      * force: the person then lost nothing. */
-    for (i = 0; accepts(c, MND_BASIS_RIGHT) && i < c->org_list->nelts; i++) {
+    for (i = 0; ok && i < c->org_list->nelts; i++) {
         org_t *o = APR_ARRAY_IDX(c->org_list, i, org_t *);
         if (o->right_ended && !o->service_right)
-            miss_add(c, MND_MISS_RIGHT_ENDED, MND_BASIS_RIGHT, NULL, &o->party, NULL)->since =
-                o->right_ended;
+            mnd_resolve_miss_add(c, MND_MISS_RIGHT_ENDED, MND_BASIS_RIGHT, &o->party, 0, NULL)
+                ->since = o->right_ended;
     }
-}
-
-/* ---- mandates ------------------------------------------------------------------------ */
-
-/* Columns after the giver: id, actions, valid_until, then the classification of
- * resolve_mandates: reason code (NULL when usable), since, awaiting. */
-enum { M_ID = PARTY_NCOLS, M_ACTIONS, M_UNTIL, M_REASON, M_SINCE, M_AWAITING, M_NCOLS };
-
-static void mandate_miss(ctx_t *c, const char *const *col)
-{
-    mnd_near_miss_t *nm;
-    int r;
-
-    for (r = 0; r < MND_MISS__N && strcmp(miss_codes[r], col[M_REASON]) != 0; r++)
-        ;
-    if (r == MND_MISS__N)
-        return;
-    nm = miss_add(c, (mnd_miss_reason_t)r, MND_BASIS_MANDATE, col, NULL, col[M_AWAITING]);
-    nm->mandate_id = strtoll(col[M_ID], NULL, 10);
-    nm->since = mnd_time_from_col(r == MND_MISS_MANDATE_EXPIRED ? col[M_UNTIL] : col[M_SINCE]);
-}
-
-static mnd_error_t *mandate_row(void *baton, apr_pool_t *p, const char *const *col, int n)
-{
-    ctx_t *c = baton;
-    row_t *r;
-
-    if (n < M_NCOLS)
-        return mnd_error(p, MND_EINTERNAL, "resolve_mandates: short row");
-    if (col[M_REASON]) {
-        mandate_miss(c, col);
-        return NULL;
-    }
-    r = row_new(c, MND_BASIS_MANDATE, col, NULL, "mandate:", col[M_ID]);
-    r->cap.via = c->via;
-    r->cap.mandate_id = strtoll(col[M_ID], NULL, 10);
-    r->cap.giver = r->party.id;
-    r->cap.valid_until = mnd_time_from_col(col[M_UNTIL]);
-    offer(c, r, aset_of(c, col[M_ACTIONS]));
-    return NULL;
-}
-
-static mnd_error_t *count_usable(ctx_t *c, const char *taker, long *count)
-{
-    const char **col = NULL;
-    int found = 0;
-    MND_TRY(mnd_store_query_one(c->s, c->p, "resolve_mandates_usable",
-                                MND_ARGV(taker, c->svc->id, c->t_arg, c->t_arg), &found, &col,
-                                NULL));
-    *count = found && col[0] ? atol(col[0]) : 0;
-    return NULL;
-}
-
-/* One near miss for the mandates taker holds, if it holds any usable one: the person
- * cannot use them for reason. Counting keeps 20,000 mandates from becoming 20,000 rows. */
-static mnd_error_t *miss_taker(ctx_t *c, const char *taker, mnd_miss_reason_t reason)
-{
-    long count = 0;
-    MND_TRY(count_usable(c, taker, &count));
-    if (count > 0)
-        miss_add(c, reason, MND_BASIS_MANDATE, NULL, NULL, NULL)->count = count;
-    return NULL;
-}
-
-/* The mandates the person holds directly (via NULL) or through organisation via. */
-static mnd_error_t *mandates_of(ctx_t *c, const mnd_party_t *via)
-{
-    c->via = via;
-    c->taker = via ? via->id : c->res->person;
-    if (!accepts(c, MND_BASIS_MANDATE))
-        return miss_taker(c, c->taker, MND_MISS_BASIS_NOT_ACCEPTED);
-    if (via && !via->active)
-        return miss_taker(c, c->taker, MND_MISS_ENTERPRISE_STOPPED);
-    return mnd_store_query(
-        c->s, c->p, "resolve_mandates",
-        MND_ARGV(c->t_arg, c->t_arg, c->t_arg, c->taker, c->svc->id, c->recent_arg, c->recent_arg),
-        mandate_row, c);
-}
-
-static mnd_error_t *resolve_mandates(ctx_t *c)
-{
-    int i;
-    MND_TRY(mandates_of(c, NULL));
-    for (i = 0; i < c->org_list->nelts; i++) {
-        org_t *o = APR_ARRAY_IDX(c->org_list, i, org_t *);
-        if (o->kbo_in_force || o->executor) {
-            MND_TRY(mandates_of(c, &o->party));
-        } else if (o->any_right && o->party.active && accepts(c, MND_BASIS_MANDATE)) {
-            /* The person works there but may not execute its mandates: their local
-             * administrator can grant SSM Mandaatuitvoerder. */
-            c->via = &o->party;
-            MND_TRY(miss_taker(c, o->party.id, MND_MISS_MISSING_EXECUTOR_RIGHT));
-        }
-    }
-    c->via = NULL;
-    return NULL;
 }
 
 /* ---- the resolution ------------------------------------------------------------------ */
@@ -629,10 +524,11 @@ static int cmp_opt(const char *a, const char *b)
 }
 
 /* Display order: basis, party name (nl, then other languages, then id; case-insensitive),
- * party id, intermediary; mandate and right ids make the order total. */
-static int cmp_rows(const void *va, const void *vb)
+ * party id, intermediary; mandate and right ids make the order total. Over pointers to
+ * row heads (capacity pointers), whichever kind of row they head. */
+int mnd_resolve_cmp_heads(const void *va, const void *vb)
 {
-    const row_t *a = *(const row_t *const *)va, *b = *(const row_t *const *)vb;
+    const row_head_t *a = *(const row_head_t *const *)va, *b = *(const row_head_t *const *)vb;
     int d;
     if (a->cap.basis != b->cap.basis)
         return a->cap.basis < b->cap.basis ? -1 : 1;
@@ -653,7 +549,7 @@ static mnd_error_t *resolve_all(ctx_t *c)
     if (res->loa < c->svc->min_loa) {
         /* Nothing is offered below the service's level: the person must log in again with
          * a stronger means, whatever the capacity. */
-        miss_add(c, MND_MISS_LOA_TOO_LOW, MND_BASIS_SELF, NULL, NULL, NULL)->required_loa =
+        mnd_resolve_miss_add(c, MND_MISS_LOA_TOO_LOW, MND_BASIS_SELF, NULL, 0, NULL)->required_loa =
             c->svc->min_loa;
         return NULL;
     }
@@ -666,14 +562,27 @@ static mnd_error_t *resolve_all(ctx_t *c)
     qsort(c->org_list->elts, (size_t)c->org_list->nelts, sizeof(org_t *), cmp_org);
     emit_kbo(c);
     emit_rights(c);
-    MND_TRY(resolve_mandates(c));
-    qsort(res->capacities->elts, (size_t)res->capacities->nelts, sizeof(mnd_capacity_t *),
-          cmp_rows);
+    MND_TRY(mnd_resolve_mandates(c));
+    mnd_resolve_order(c);
     return NULL;
 }
 
-mnd_error_t *mnd_capacities(mnd_store_t *s, apr_pool_t *p, const char *person,
-                            const char *service_id, mnd_time_t at, int loa, mnd_resolution_t **out)
+static mnd_error_t *check_input(apr_pool_t *p, const char *person, const char *service_id,
+                                mnd_time_t at, char *insz)
+{
+    mnd_error_t *err = mnd_insz_parse(p, person, insz);
+    if (err)
+        return mnd_error_wrap(p, err, "the acting person");
+    if (!service_id || !*service_id)
+        return mnd_error(p, MND_EINVAL, "a service id is needed to resolve capacities");
+    if (at == MND_TIME_NONE)
+        return mnd_error(p, MND_EINVAL, "a point in time is needed to resolve capacities");
+    return NULL;
+}
+
+mnd_error_t *mnd_capacities_ex(mnd_store_t *s, apr_pool_t *p, mnd_resolve_cache_t *cache,
+                               const char *person, const char *service_id, mnd_time_t at, int loa,
+                               mnd_resolution_t **out)
 {
     char insz[MND_INSZ_LEN + 1];
     mnd_service_t *svc;
@@ -682,13 +591,11 @@ mnd_error_t *mnd_capacities(mnd_store_t *s, apr_pool_t *p, const char *person,
     ctx_t c;
 
     *out = NULL;
-    err = mnd_insz_parse(p, person, insz);
-    if (err)
-        return mnd_error_wrap(p, err, "the acting person");
-    if (!service_id || !*service_id)
-        return mnd_error(p, MND_EINVAL, "a service id is needed to resolve capacities");
-    if (at == MND_TIME_NONE)
-        return mnd_error(p, MND_EINVAL, "a point in time is needed to resolve capacities");
+    MND_TRY(check_input(p, person, service_id, at, insz));
+    memset(&c, 0, sizeof(c));
+    c.s = s;
+    c.p = p;
+    c.cache = cache;
     MND_TRY(mnd_service_get(s, p, service_id, &svc));
 
     res = apr_pcalloc(p, sizeof(*res));
@@ -699,14 +606,12 @@ mnd_error_t *mnd_capacities(mnd_store_t *s, apr_pool_t *p, const char *person,
     res->capacities = apr_array_make(p, 16, sizeof(mnd_capacity_t *));
     res->near_misses = apr_array_make(p, 8, sizeof(mnd_near_miss_t *));
 
-    memset(&c, 0, sizeof(c));
-    c.s = s;
-    c.p = p;
     c.res = res;
     c.svc = svc;
     c.t = at;
+    c.recent = at - RESOLVE_RECENT;
     c.t_arg = mnd_time_arg(p, at);
-    c.recent_arg = mnd_time_arg(p, at - RESOLVE_RECENT);
+    c.recent_arg = mnd_time_arg(p, c.recent);
     c.by_party = apr_hash_make(p);
     c.orgs = apr_hash_make(p);
     c.org_list = apr_array_make(p, 8, sizeof(org_t *));
@@ -718,6 +623,12 @@ mnd_error_t *mnd_capacities(mnd_store_t *s, apr_pool_t *p, const char *person,
                               mnd_insz_mask(p, insz), service_id);
     *out = res;
     return NULL;
+}
+
+mnd_error_t *mnd_capacities(mnd_store_t *s, apr_pool_t *p, const char *person,
+                            const char *service_id, mnd_time_t at, int loa, mnd_resolution_t **out)
+{
+    return mnd_capacities_ex(s, p, NULL, person, service_id, at, loa, out);
 }
 
 const mnd_capacity_t *mnd_resolution_find(const mnd_resolution_t *res, const char *key)

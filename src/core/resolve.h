@@ -8,13 +8,16 @@
  * the same party (precedence self, kbo, right, mandate held directly, mandate held through an
  * organisation) is folded into that earlier row and listed in its `also` array, so the
  * chooser shows a party once unless the grounds give different actions.
- * Everything a resolution points to lives in the pool given to mnd_capacities; parties and
- * action arrays may be shared between rows, so treat them as read-only.
+ * Everything a resolution points to lives in the pool given to mnd_capacities (or, with a
+ * cache, in cache entries held until that pool is cleared); parties, action arrays, `also`
+ * arrays and capacities may be shared between rows and between requests, so treat all of it
+ * as read-only.
  * See docs/resolution.md. */
 #ifndef MND_CORE_RESOLVE_H
 #define MND_CORE_RESOLVE_H
 
 #include "core/model.h"
+#include "core/resolve_cache.h"
 #include "store/store.h"
 
 typedef struct mnd_ground_t {
@@ -86,6 +89,14 @@ typedef struct mnd_resolution_t {
 mnd_error_t *mnd_capacities(mnd_store_t *s, apr_pool_t *p, const char *person,
                             const char *service_id, mnd_time_t at, int loa,
                             mnd_resolution_t **out);
+
+/* mnd_capacities with a process-wide cache of large takers' mandate rows (see
+ * core/resolve_cache.h; NULL: none, exactly mnd_capacities). The result is the same as
+ * without it; capacities that come from the cache point into it (held until p is cleared)
+ * and, like every part of a resolution, must not be modified. One cache per store. */
+mnd_error_t *mnd_capacities_ex(mnd_store_t *s, apr_pool_t *p, mnd_resolve_cache_t *cache,
+                               const char *person, const char *service_id, mnd_time_t at,
+                               int loa, mnd_resolution_t **out);
 
 /* The capacity with offer key `key` in a resolution, or NULL. */
 const mnd_capacity_t *mnd_resolution_find(const mnd_resolution_t *res, const char *key);

@@ -22,7 +22,7 @@ typedef struct mnd_error_t {
 
 /* Allocate an error of class rc with a printf-style message in pool p. */
 mnd_error_t *mnd_error(apr_pool_t *p, mnd_rc_t rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4), returns_nonnull));
 
 /* Prefix an existing error's message with context; returns err (NULL stays NULL). */
 mnd_error_t *mnd_error_wrap(apr_pool_t *p, mnd_error_t *err, const char *fmt, ...)

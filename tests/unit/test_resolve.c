@@ -1,5 +1,12 @@
 /* Capacity resolution: every basis alone, the near misses, folding, display order, errors.
- * Fixtures are raw SQL so that these tests do not depend on the life-cycle code. */
+ * Fixtures are raw SQL so that these tests do not depend on the life-cycle code.
+ *
+ * The suite runs three times per driver: without a cache, and with a cache (core/
+ * resolve_cache.h) that keeps every taker with at least 1, then 2 mandate rows. With a
+ * cache, every resolution is made four times (without the cache; with it: the first read
+ * marks a large taker, the second fills its entry, the third uses it) and all must render
+ * the same; the test's own checks then run on the last one. Tests that change
+ * the store between resolutions thereby also check that the cache follows. */
 #include "testutil.h"
 
 #include "core/resolve.h"
@@ -110,10 +117,25 @@ static void fx_active(mnd_test_ctx_t *x, int id, const char *giver, const char *
     fx_mandate(x, id, giver, taker, actions, "active", NOW - 30 * DAY, OPEN, NULL, 0);
 }
 
+/* With a cache: its min_rows for this run (0: no cache), and the running test's cache (one
+ * per store: generations of different stores are unrelated). */
+static int cache_min_rows;
+static mnd_resolve_cache_t *cache;
+
+static mnd_test_ctx_t *topen(void **state)
+{
+    mnd_test_ctx_t *x = mnd_test_open(*state);
+    cache = NULL;
+    /* In the store's pool, created first: freed after every resolution made in it. */
+    if (cache_min_rows)
+        MND_ASSERT_OK(mnd_resolve_cache_create(x->pool, 0, cache_min_rows, &cache));
+    return x;
+}
+
 /* The standard world: service svc accepting every basis, the person, organisations A-G. */
 static mnd_test_ctx_t *world(void **state, const char *bases, int min_loa)
 {
-    mnd_test_ctx_t *x = mnd_test_open(*state);
+    mnd_test_ctx_t *x = topen(state);
     fx_service(x, "svc", bases ? bases : "self kbo right mandate", min_loa);
     fx_service(x, "other", "self kbo right mandate", 0);
     fx_party(x, P, "active", NULL);
@@ -183,10 +205,35 @@ static const char *misses(apr_pool_t *p, const mnd_resolution_t *res)
     return out;
 }
 
+/* Everything a resolution says, for comparing two. */
+static const char *everything(apr_pool_t *p, const mnd_resolution_t *res)
+{
+    const char *out = apr_pstrcat(p, caps(p, res), " | ", misses(p, res), NULL);
+    int i;
+    for (i = 0; i < res->capacities->nelts; i++) {
+        const mnd_capacity_t *c = APR_ARRAY_IDX(res->capacities, i, mnd_capacity_t *);
+        out = apr_psprintf(p, "%s | %s %d %d %s %s %s %" PRId64 " %" PRId64, out,
+                           c->giver ? c->giver : "-", c->party->kind, c->party->active,
+                           c->party->name[MND_LANG_NL] ? c->party->name[MND_LANG_NL] : "-",
+                           c->party->name[MND_LANG_FR] ? c->party->name[MND_LANG_FR] : "-",
+                           c->via && c->via->name[MND_LANG_NL] ? c->via->name[MND_LANG_NL] : "-",
+                           c->mandate_id, c->right_id);
+    }
+    return out;
+}
+
 static mnd_resolution_t *resolve_at(mnd_test_ctx_t *x, mnd_time_t at, int loa)
 {
     mnd_resolution_t *res = NULL;
     MND_ASSERT_OK(mnd_capacities(x->store, x->pool, P, "svc", at, loa, &res));
+    if (cache) {
+        const char *want = everything(x->pool, res);
+        int round;
+        for (round = 0; round < 3; round++) { /* discover, fill, warm (or warm already) */
+            MND_ASSERT_OK(mnd_capacities_ex(x->store, x->pool, cache, P, "svc", at, loa, &res));
+            assert_string_equal(everything(x->pool, res), want);
+        }
+    }
     assert_non_null(res);
     assert_string_equal(res->person, P);
     assert_int_equal(res->at, at);
@@ -204,7 +251,7 @@ static mnd_resolution_t *resolve(mnd_test_ctx_t *x)
 
 static void test_self_alone(void **state)
 {
-    mnd_test_ctx_t *x = mnd_test_open(*state);
+    mnd_test_ctx_t *x = topen(state);
     mnd_resolution_t *res;
     const mnd_capacity_t *c;
     fx_service(x, "svc", "self", 0);
@@ -823,8 +870,10 @@ static void test_catalogue_changed(void **state)
 {
     mnd_test_ctx_t *x = world(state, NULL, 0);
     mnd_resolution_t *res;
-    /* Actions dropped from the catalogue since the mandate was given grant nothing. */
+    /* Actions dropped from the catalogue since the mandate was given grant nothing; a
+     * mandate left with no action at all is not offered. */
     fx_active(x, 1, A, P, "view sign");
+    fx_active(x, 2, B, P, "sign");
     mnd_test_sql(x, "DELETE FROM service_action WHERE service_id = 'svc' AND code = 'sign'");
     res = resolve(x);
     assert_string_equal(caps(x->pool, res), SELF_ROW "; mandate:1 0400000185 [view]");
@@ -901,5 +950,10 @@ int main(void)
         cmocka_unit_test(test_catalogue_changed),
         cmocka_unit_test(test_many_via_org),
     };
-    return MND_RUN_PER_DRIVER("resolve", tests);
+    int failed = MND_RUN_PER_DRIVER("resolve", tests);
+    cache_min_rows = 1;
+    failed += MND_RUN_PER_DRIVER("resolve+cache1", tests);
+    cache_min_rows = 2;
+    failed += MND_RUN_PER_DRIVER("resolve+cache2", tests);
+    return failed;
 }
