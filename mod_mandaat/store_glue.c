@@ -103,8 +103,7 @@ static dbd_setting_t server_dbd_setting(apr_pool_t *p, const server_rec *s,
     return set;
 }
 
-/* Where a server was defined, for messages. */
-static const char *server_name(apr_pool_t *p, const server_rec *s)
+const char *mnd_server_label(apr_pool_t *p, const server_rec *s)
 {
     if (!s->is_virtual || !s->defn_name)
         return "the main server";
@@ -128,19 +127,19 @@ static const char *check_migrate_setting(apr_pool_t *p, const server_rec *s,
         return apr_psprintf(p,
                             "%s On (%s) needs a store: set DBDriver (sqlite3 or pgsql) and "
                             "DBDParams, the directives of mod_dbd",
-                            MND_DIR_STORE_MIGRATE, server_name(p, s));
+                            MND_DIR_STORE_MIGRATE, mnd_server_label(p, s));
     if (strcmp(set->driver, "sqlite3") && strcmp(set->driver, "pgsql"))
         return apr_psprintf(p,
                             "%s On (%s): DBDriver '%s' at %s is not supported: use sqlite3 "
                             "or pgsql",
-                            MND_DIR_STORE_MIGRATE, server_name(p, s), set->driver, set->at);
+                            MND_DIR_STORE_MIGRATE, mnd_server_label(p, s), set->driver, set->at);
     /* The parent resolves a relative path against the directory httpd was started from,
      * the children against "/": they would not use the database we migrated. */
     if (!strcmp(set->driver, "sqlite3") && set->params[0] != '/')
         return apr_psprintf(p,
                             "%s On (%s): DBDParams for sqlite3 must be the absolute path "
                             "of the database file, not '%s'",
-                            MND_DIR_STORE_MIGRATE, server_name(p, s), set->params);
+                            MND_DIR_STORE_MIGRATE, mnd_server_label(p, s), set->params);
     return NULL;
 }
 
@@ -294,7 +293,8 @@ int mnd_store_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
             ap_log_error(
                 APLOG_MARK, APLOG_EMERG, 0, s,
                 MND_LOGNO(0005) "%s On (%s): the %s cannot be migrated, refusing to start: %s",
-                MND_DIR_STORE_MIGRATE, server_name(ptemp, sp), store_name(ptemp, &set), err->msg);
+                MND_DIR_STORE_MIGRATE, mnd_server_label(ptemp, sp), store_name(ptemp, &set),
+                err->msg);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

@@ -22,7 +22,7 @@ skip() {
     exit 77
 }
 [ -x "$HTTPD" ] || skip "no httpd at $HTTPD"
-for m in mpm_event authz_core dbd; do
+for m in mpm_event authz_core dbd socache_shmcb; do
     [ -f "$MODDIR/mod_$m.so" ] || skip "no $MODDIR/mod_$m.so"
 done
 command -v sqlite3 >/dev/null 2>&1 || skip "the sqlite3 command is not installed"
@@ -71,7 +71,7 @@ mkdir -p "$STORE"
 # holding every socket until all are bound makes them distinct.
 PORTS=$(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(20)]
+socks = [socket.socket() for _ in range(64)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
@@ -347,6 +347,175 @@ EOF
     else
         fail "a store directory the User cannot write is reported at start" \
             "$T/rootdir/error.log"
+    fi
+fi
+
+# ---- the login path's directives: bad values fail configtest naming the directive ----
+SHMCB="LoadModule socache_shmcb_module \"$MODDIR/mod_socache_shmcb.so\""
+PASS="MandaatCryptoPassphrase \"test-passphrase-0123456789\""
+n=0
+# refused TEXT DESCRIPTION LINES: configtest of a configuration with LINES fails and says
+# TEXT. (LINES is an argument, not stdin: a pipe would run this in a subshell and lose the
+# failure count.)
+refused() {
+    n=$((n + 1))
+    printf '%s\n' "$3" >"$T/refused.in"
+    make_conf "refused$n" <"$T/refused.in"
+    if ! configtest "refused$n" && said "refused$n" "$1"; then
+        pass "$2"
+    else
+        fail "$2 (expected: $1)" "$T/refused$n/configtest.out"
+    fi
+}
+
+for v in mandaat /mandaat/ / /a//b /a/../b /a/./b "/a..b" "/a?b" "/a#b" "/a%2fb" "/a b"; do
+    refused "MandaatEndpointPath:" \
+        "MandaatEndpointPath '$v' fails configtest naming the directive" \
+        "MandaatEndpointPath \"$v\""
+done
+for d in MandaatActorIdentifier MandaatActorGivenName MandaatActorFamilyName MandaatActorLoA
+do
+    refused "$d: cannot parse the expression" \
+        "$d with a syntax error fails configtest naming the directive" "$d \"%{reqenv:X\""
+done
+refused "mod_socache_nosuch" \
+    "an unknown socache provider fails configtest naming mod_socache_nosuch" \
+    'MandaatStoreSOCache nosuch'
+refused "MandaatStoreSOCache shmcb:" "bad socache arguments fail configtest naming the directive" \
+    "$SHMCB
+MandaatStoreSOCache \"shmcb:$T/s(100)\""
+refused "MandaatStoreSOCache:" "MandaatStoreSOCache in a <VirtualHost> fails configtest" \
+    "$SHMCB
+<VirtualHost 127.0.0.1:*>
+MandaatStoreSOCache shmcb
+</VirtualHost>"
+refused "MandaatCryptoPassphrase: a passphrase needs" \
+    "a passphrase shorter than 16 characters fails configtest naming the directive" \
+    'MandaatCryptoPassphrase short'
+refused "MandaatCryptoPassphrase: the exec:" "an exec: passphrase is refused naming the directive" \
+    "$PASS \"exec:/bin/echo-a-long-secret\""
+for v in "bad id" "a;b" "$(printf 'x%.0s' $(seq 65))"; do
+    refused "MandaatService:" "MandaatService '$v' fails configtest naming the directive" \
+        "$PASS
+<Location /x>
+MandaatService \"$v\"
+</Location>"
+done
+refused "not allowed here" "MandaatService outside a <Location> or <Directory> fails configtest" \
+    'MandaatService e-loket'
+refused "MandaatCryptoPassphrase is not set" \
+    "MandaatService without MandaatCryptoPassphrase fails configtest" \
+    "$SHMCB
+<Location /x>
+MandaatService e-loket
+</Location>"
+refused "at least 16 characters>' (the main server)" \
+    "a MandaatService in the main server needs a passphrase there too" \
+    "$SHMCB
+<VirtualHost 127.0.0.1:*>
+$PASS
+</VirtualHost>
+<Location /x>
+MandaatService e
+</Location>"
+refused "mod_socache_shmcb" "MandaatService without mod_socache_shmcb asks to load it" \
+    "$PASS
+<Location /x>
+MandaatService e-loket
+</Location>"
+refused "MandaatTemplateDir $T/nosuchdir" \
+    "a MandaatTemplateDir that does not exist fails configtest" \
+    "MandaatTemplateDir \"$T/nosuchdir\""
+: >"$T/afile"
+refused "not a directory" "a MandaatTemplateDir that is a file fails configtest" \
+    "MandaatTemplateDir \"$T/afile\""
+for d in MandaatChooserAutoSelect MandaatCookieSecure; do
+    refused "$d: expects On or Off" "$d Maybe fails configtest" "$d Maybe"
+done
+for dv in "MandaatTransactionLifetime 29" "MandaatTransactionLifetime 3601" \
+    "MandaatTransactionLifetime 10m" "MandaatSessionIdleTimeout 59" \
+    "MandaatSessionIdleTimeout 86401" "MandaatSessionMaxAge 299" "MandaatSessionMaxAge -1" \
+    "MandaatSessionMaxAge 604801"; do
+    refused "${dv%% *}:" "$dv fails configtest naming the directive" "$dv"
+done
+refused "MandaatSessionIdleTimeout 3600 is longer than MandaatSessionMaxAge 1800" \
+    "an idle timeout longer than the maximum age fails configtest" \
+    "MandaatSessionIdleTimeout 3600
+MandaatSessionMaxAge 1800"
+
+# ---- a complete login configuration starts ----
+mkdir -p "$T/templates"
+make_conf login <<EOF
+$SHMCB
+MandaatEndpointPath /auth/mandaat
+MandaatStoreSOCache shmcb
+$PASS "an-older-passphrase-for-rotation"
+MandaatTemplateDir "$T/templates"
+MandaatCookieSecure Off
+MandaatTransactionLifetime 300
+MandaatSessionIdleTimeout 600
+MandaatSessionMaxAge 3600
+MandaatActorIdentifier "%{reqenv:MELLON_egovNRN}"
+MandaatActorGivenName "%{reqenv:MELLON_givenName}"
+MandaatActorFamilyName "%{reqenv:MELLON_surname}"
+MandaatActorLoA "%{reqenv:MANDAAT_LOA}"
+<Location /loket>
+    MandaatService e-loket.example:v1
+    MandaatChooserAutoSelect Off
+    MandaatActorIdentifier "%{REMOTE_USER}"
+</Location>
+<VirtualHost 127.0.0.1:*>
+    ServerName other.test
+    MandaatCryptoPassphrase "a-passphrase-of-the-other-host"
+    <Location /other>
+        MandaatService other
+    </Location>
+</VirtualHost>
+EOF
+if configtest login && said login "Syntax OK"; then
+    pass "a complete login configuration with shmcb passes configtest"
+else
+    fail "a complete login configuration with shmcb passes configtest" "$T/login/configtest.out"
+fi
+if start login; then
+    pass "a complete login configuration with shmcb starts"
+    if said login "MND0015" && said login "socache shmcb with the mandaat-state mutex"; then
+        pass "the state socache is initialised with its mutex"
+    else
+        fail "the state socache is initialised with its mutex" "$T/login/error.log"
+    fi
+    if said login "MND0008" && said login "MandaatCookieSecure Off"; then
+        pass "MandaatCookieSecure Off is warned about at start"
+    else
+        fail "MandaatCookieSecure Off is warned about at start" "$T/login/error.log"
+    fi
+    if grep -F -q -e "passphrase-0123" -e "older-passphrase" "$T/login/error.log"; then
+        fail "passphrases never reach the error log" "$T/login/error.log"
+    else
+        pass "passphrases never reach the error log"
+    fi
+    if stop login; then pass "a complete login configuration stops"; else fail "login stops"; fi
+else
+    fail "a complete login configuration with shmcb starts" "$T/login/start.out" \
+        "$T/login/error.log"
+fi
+
+# A provider that is multi-process safe needs no mutex; memcache does not connect at start.
+if [ -f "$MODDIR/mod_socache_memcache.so" ]; then
+    make_conf memcache <<EOF
+LoadModule socache_memcache_module "$MODDIR/mod_socache_memcache.so"
+MandaatStoreSOCache memcache:127.0.0.1:1
+$PASS
+<Location /loket>
+    MandaatService e-loket
+</Location>
+EOF
+    if start memcache && stop memcache && said memcache "state kept in socache memcache" \
+        && ! said memcache "mandaat-state mutex"; then
+        pass "MandaatStoreSOCache memcache:... starts without the mutex"
+    else
+        fail "MandaatStoreSOCache memcache:... starts without the mutex" \
+            "$T/memcache/start.out" "$T/memcache/error.log"
     fi
 fi
 

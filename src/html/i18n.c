@@ -1,0 +1,594 @@
+/* Messages of the pages in nl, fr, de, en; operator overrides; Accept-Language negotiation.
+ * The built-in table is kept sorted by key (binary search; test_i18n checks the order) and
+ * complete in all four languages (test_i18n checks that too). Message texts are plain text:
+ * the template escapes them, so they never contain markup. */
+#include "html/i18n.h"
+
+#include <apr_file_io.h>
+#include <apr_file_info.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct msg_def_t {
+    const char *key;
+    const char *text[MND_LANG__N]; /* nl, fr, de, en */
+} msg_def_t;
+
+struct mnd_catalog_t {
+    const msg_def_t *defs; /* sorted by key, same keys as builtin_msgs */
+    size_t n;
+};
+
+/* {1}, {2}, ... are filled by mnd_msg_args; what each number means is noted per key. */
+static const msg_def_t builtin_msgs[] = {
+    {"basis.kbo",
+     {"Als wettelijk vertegenwoordiger (KBO)", "En tant que représentant légal (BCE)",
+      "Als gesetzlicher Vertreter (ZDU)", "As legal representative (CBE)"}},
+    {"basis.mandate", {"Met een mandaat", "Avec un mandat", "Mit einem Mandat", "With a mandate"}},
+    {"basis.right",
+     {"Met een gebruikersrecht in de organisatie",
+      "Avec un droit d'utilisateur dans l'organisation",
+      "Mit einem Benutzerrecht in der Organisation", "With a user right in the organisation"}},
+    {"basis.self",
+     {"In eigen naam", "En votre nom propre", "In eigenem Namen", "In your own name"}},
+    {"chooser.cancel", {"Annuleren", "Annuler", "Abbrechen", "Cancel"}},
+    {"chooser.choose", {"Kiezen", "Choisir", "Auswählen", "Choose"}},
+    /* {1} enterprise number */
+    {"chooser.enterprise_number",
+     {"Ondernemingsnummer {1}", "Numéro d'entreprise {1}", "Unternehmensnummer {1}",
+      "Enterprise number {1}"}},
+    /* {1} number of days (2 or more) */
+    {"chooser.expires_in",
+     {"verloopt over {1} dagen", "expire dans {1} jours", "läuft in {1} Tagen ab",
+      "expires in {1} days"}},
+    {"chooser.expires_in_one_day",
+     {"verloopt over 1 dag", "expire dans 1 jour", "läuft in 1 Tag ab", "expires in 1 day"}},
+    /* {1} service name */
+    {"chooser.intro",
+     {"Kies de persoon of organisatie voor wie u {1} wilt gebruiken.",
+      "Choisissez la personne ou l'organisation pour laquelle vous souhaitez utiliser {1}.",
+      "Wählen Sie die Person oder Organisation, für die Sie {1} nutzen möchten.",
+      "Choose the person or organisation on whose behalf you want to use {1}."}},
+    {"chooser.no_results",
+     {"Geen resultaten voor uw zoekopdracht.", "Aucun résultat pour votre recherche.",
+      "Keine Ergebnisse für Ihre Suche.", "No results for your search."}},
+    {"chooser.recent",
+     {"Recent gebruikt", "Utilisés récemment", "Zuletzt verwendet", "Recently used"}},
+    {"chooser.search", {"Zoeken", "Rechercher", "Suchen", "Search"}},
+    {"chooser.search_label",
+     {"Zoek een persoon of organisatie", "Rechercher une personne ou une organisation",
+      "Person oder Organisation suchen", "Search for a person or organisation"}},
+    {"chooser.title",
+     {"Voor wie handelt u?", "Pour qui agissez-vous ?", "Für wen handeln Sie?",
+      "On whose behalf are you acting?"}},
+    /* {1} the organisation through which a mandate reaches the person */
+    {"chooser.via", {"via {1}", "via {1}", "über {1}", "via {1}"}},
+    {"chooser.why_missing",
+     {"Waarom ontbreekt een partij?", "Pourquoi une partie manque-t-elle ?",
+      "Warum fehlt eine Partei?", "Why is a party missing?"}},
+    /* {1} service name */
+    {"error.back", {"Terug naar {1}", "Retour à {1}", "Zurück zu {1}", "Back to {1}"}},
+    {"error.capacity_invalid",
+     {"U kunt niet langer handelen voor deze partij: uw hoedanigheid is intussen niet meer "
+      "geldig. Kies opnieuw.",
+      "Vous ne pouvez plus agir pour cette partie : entre-temps, votre qualité n'est plus "
+      "valable. Veuillez choisir à nouveau.",
+      "Sie können nicht mehr für diese Partei handeln: Ihre Eigenschaft ist inzwischen nicht "
+      "mehr gültig. Bitte wählen Sie erneut.",
+      "You can no longer act on behalf of this party: your capacity is no longer valid. Please "
+      "choose again."}},
+    {"error.choice_not_offered",
+     {"De gekozen partij stond niet in de aangeboden lijst.",
+      "La partie choisie ne figurait pas dans la liste proposée.",
+      "Die gewählte Partei war nicht in der angebotenen Liste.",
+      "The chosen party was not in the list offered to you."}},
+    {"error.csrf",
+     {"Uw keuze kon niet worden bevestigd: het formulier is verlopen of werd van elders "
+      "verstuurd. Kies opnieuw.",
+      "Votre choix n'a pas pu être confirmé : le formulaire a expiré ou a été envoyé depuis "
+      "un autre site. Veuillez choisir à nouveau.",
+      "Ihre Auswahl konnte nicht bestätigt werden: Das Formular ist abgelaufen oder wurde von "
+      "anderswo gesendet. Bitte wählen Sie erneut.",
+      "Your choice could not be confirmed: the form has expired or was sent from elsewhere. "
+      "Please choose again."}},
+    {"error.invalid_insz",
+     {"De aanmeldingsdienst gaf een ongeldig rijksregisternummer door.",
+      "Le service de connexion a transmis un numéro de registre national invalide.",
+      "Der Anmeldedienst hat eine ungültige Nationalregisternummer übermittelt.",
+      "The login service passed on an invalid national register number."}},
+    {"error.no_identity",
+     {"We hebben van de aanmeldingsdienst geen identiteit ontvangen. Meld u opnieuw aan.",
+      "Nous n'avons reçu aucune identité du service de connexion. Veuillez vous reconnecter.",
+      "Wir haben vom Anmeldedienst keine Identität erhalten. Bitte melden Sie sich erneut an.",
+      "We received no identity from the login service. Please log in again."}},
+    /* {1} transaction id to quote to the helpdesk */
+    {"error.reference", {"Referentie: {1}", "Référence : {1}", "Referenz: {1}", "Reference: {1}"}},
+    {"error.store_unavailable",
+     {"De gegevens over mandaten en rechten zijn tijdelijk niet beschikbaar. Probeer het over "
+      "enkele minuten opnieuw.",
+      "Les données relatives aux mandats et aux droits sont temporairement indisponibles. "
+      "Veuillez réessayer dans quelques minutes.",
+      "Die Daten zu Mandaten und Rechten sind vorübergehend nicht verfügbar. Bitte versuchen "
+      "Sie es in einigen Minuten erneut.",
+      "The data on mandates and rights is temporarily unavailable. Please try again in a few "
+      "minutes."}},
+    {"error.title",
+     {"Er ging iets mis", "Une erreur s'est produite", "Es ist ein Fehler aufgetreten",
+      "Something went wrong"}},
+    {"error.txn_expired",
+     {"Uw aanmelding is verlopen omdat u te lang gewacht hebt.",
+      "Votre connexion a expiré parce que vous avez attendu trop longtemps.",
+      "Ihre Anmeldung ist abgelaufen, weil Sie zu lange gewartet haben.",
+      "Your login has expired because you waited too long."}},
+    /* {1} service name: the link back to the e-counter, where a new login starts */
+    {"error.txn_expired_back",
+     {"Opnieuw beginnen bij {1}", "Recommencer sur {1}", "Erneut beginnen bei {1}",
+      "Start again at {1}"}},
+    /* {1} the basis heading (basis.*) */
+    {"miss.basis_not_accepted",
+     {"Deze dienst aanvaardt geen toegang op deze basis: {1}.",
+      "Ce service n'accepte pas l'accès sur cette base : {1}.",
+      "Dieser Dienst akzeptiert keinen Zugang auf dieser Grundlage: {1}.",
+      "This service does not accept access on this basis: {1}."}},
+    /* {1} party */
+    {"miss.enterprise_stopped",
+     {"De onderneming {1} is stopgezet.", "L'entreprise {1} a cessé ses activités.",
+      "Das Unternehmen {1} wurde eingestellt.", "The enterprise {1} has ceased its activities."}},
+    /* {1} party, {2} date */
+    {"miss.kbo_function_ended",
+     {"Uw functie bij {1} is beëindigd op {2}.", "Votre fonction auprès de {1} a pris fin le {2}.",
+      "Ihre Funktion bei {1} endete am {2}.", "Your function at {1} ended on {2}."}},
+    /* {1} required level of assurance */
+    {"miss.loa_too_low",
+     {"Deze dienst vereist een aanmelding met betrouwbaarheidsniveau {1} of hoger.",
+      "Ce service exige une connexion de niveau de garantie {1} ou supérieur.",
+      "Dieser Dienst erfordert eine Anmeldung mit Vertrauensniveau {1} oder höher.",
+      "This service requires a login with assurance level {1} or higher."}},
+    /* {1} date */
+    {"miss.mandate_expired",
+     {"Het mandaat is verlopen op {1}.", "Le mandat a expiré le {1}.",
+      "Das Mandat ist am {1} abgelaufen.", "The mandate expired on {1}."}},
+    {"miss.mandate_not_yet_valid",
+     {"Het mandaat is pas geldig vanaf {1}.", "Le mandat n'est valable qu'à partir du {1}.",
+      "Das Mandat gilt erst ab dem {1}.", "The mandate is only valid from {1}."}},
+    /* {1} party that must approve, {2} date of the request */
+    {"miss.mandate_pending",
+     {"Het mandaat wacht sinds {2} op goedkeuring door {1}.",
+      "Le mandat attend depuis le {2} l'approbation de {1}.",
+      "Das Mandat wartet seit dem {2} auf die Genehmigung durch {1}.",
+      "The mandate has been awaiting approval by {1} since {2}."}},
+    {"miss.mandate_revoked",
+     {"Het mandaat is ingetrokken op {1}.", "Le mandat a été révoqué le {1}.",
+      "Das Mandat wurde am {1} widerrufen.", "The mandate was revoked on {1}."}},
+    /* {1} organisation holding the mandates, {2} how many */
+    {"miss.missing_executor_right",
+     {"{1} heeft {2} mandaten gekregen, maar u hebt bij {1} niet het recht SSM "
+      "Mandaatuitvoerder. Vraag dat recht aan de lokale beheerder van {1}.",
+      "{1} a reçu {2} mandats, mais vous ne disposez pas du droit SSM Mandaatuitvoerder "
+      "auprès de {1}. Demandez ce droit à l'administrateur local de {1}.",
+      "{1} hat {2} Mandate erhalten, aber Sie haben bei {1} nicht das Recht SSM "
+      "Mandaatuitvoerder. Bitten Sie den lokalen Verwalter von {1} um dieses Recht.",
+      "{1} has received {2} mandates, but you do not hold the right SSM Mandaatuitvoerder at "
+      "{1}. Ask the local administrator of {1} for that right."}},
+    /* {1} party, {2} date */
+    {"miss.right_ended",
+     {"Uw recht voor deze dienst bij {1} is beëindigd op {2}.",
+      "Votre droit pour ce service auprès de {1} a pris fin le {2}.",
+      "Ihr Recht für diesen Dienst bei {1} endete am {2}.",
+      "Your right for this service at {1} ended on {2}."}},
+    {"page.continue", {"Doorgaan", "Continuer", "Weiter", "Continue"}},
+    /* Language names are endonyms: a reader finds their own language in any page. */
+    {"page.lang.de", {"Deutsch", "Deutsch", "Deutsch", "Deutsch"}},
+    {"page.lang.en", {"English", "English", "English", "English"}},
+    {"page.lang.fr", {"Français", "Français", "Français", "Français"}},
+    {"page.lang.nl", {"Nederlands", "Nederlands", "Nederlands", "Nederlands"}},
+    {"page.lang_switch", {"Taal", "Langue", "Sprache", "Language"}},
+    {"page.noscript",
+     {"JavaScript staat uit. Klik op Doorgaan om verder te gaan.",
+      "JavaScript est désactivé. Cliquez sur Continuer pour poursuivre.",
+      "JavaScript ist deaktiviert. Klicken Sie auf Weiter, um fortzufahren.",
+      "JavaScript is disabled. Click Continue to proceed."}},
+    {"page.skip_link", {"Naar de inhoud", "Aller au contenu", "Zum Inhalt", "Skip to content"}},
+    {"why.back",
+     {"Terug naar de keuze", "Retour au choix", "Zurück zur Auswahl", "Back to the choice"}},
+    {"why.intro",
+     {"Voor deze partijen kunt u nu niet handelen. Bij elke partij staat waarom.",
+      "Vous ne pouvez pas agir maintenant pour ces parties. La raison figure à côté de "
+      "chacune.",
+      "Für diese Parteien können Sie jetzt nicht handeln. Bei jeder Partei steht der Grund.",
+      "You cannot act on behalf of these parties now. The reason is given for each."}},
+    {"why.none",
+     {"We vonden geen andere partijen waarvoor u zou kunnen handelen.",
+      "Nous n'avons trouvé aucune autre partie pour laquelle vous pourriez agir.",
+      "Wir haben keine weiteren Parteien gefunden, für die Sie handeln könnten.",
+      "We found no other parties on whose behalf you could act."}},
+    {"why.title",
+     {"Waarom ontbreekt een partij?", "Pourquoi une partie manque-t-elle ?",
+      "Warum fehlt eine Partei?", "Why is a party missing?"}},
+};
+
+#define N_BUILTIN (sizeof(builtin_msgs) / sizeof(builtin_msgs[0]))
+#define CATALOG_FILE_MAX (1024 * 1024)
+#define AL_MAX_BYTES 4096 /* Accept-Language: parse at most this much ... */
+#define AL_MAX_ITEMS 64   /* ... and this many items, so a huge header costs bounded work */
+
+static const mnd_catalog_t builtin_catalog = {builtin_msgs, N_BUILTIN};
+
+const mnd_catalog_t *mnd_catalog_builtin(void)
+{
+    return &builtin_catalog;
+}
+
+static int def_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const msg_def_t *)elem)->key);
+}
+
+size_t mnd_catalog_count(const mnd_catalog_t *cat)
+{
+    return cat ? cat->n : 0;
+}
+
+const char *mnd_catalog_key(const mnd_catalog_t *cat, size_t i)
+{
+    return cat && i < cat->n ? cat->defs[i].key : NULL;
+}
+
+static const msg_def_t *find_def(const mnd_catalog_t *cat, const char *key)
+{
+    if (!cat || !key)
+        return NULL;
+    return bsearch(key, cat->defs, cat->n, sizeof(msg_def_t), def_cmp);
+}
+
+const char *mnd_msg(const mnd_catalog_t *cat, mnd_lang_t l, const char *key)
+{
+    const msg_def_t *d = find_def(cat, key);
+    if (!d)
+        return NULL;
+    if ((unsigned)l >= MND_LANG__N || !d->text[l])
+        return d->text[MND_LANG_NL];
+    return d->text[l];
+}
+
+/* 1..9 if s starts with "{d}" for a digit 1..9, else 0. */
+static int arg_ref(const char *s)
+{
+    return (s[0] == '{' && s[1] >= '1' && s[1] <= '9' && s[2] == '}') ? s[1] - '0' : 0;
+}
+
+const char *mnd_msg_args(apr_pool_t *p, const mnd_catalog_t *cat, mnd_lang_t l, const char *key,
+                         int nargs, const char *const *args)
+{
+    const char *text = mnd_msg(cat, l, key), *s;
+    apr_size_t len = 0;
+    char *out, *d;
+    int n;
+    if (!text)
+        return NULL;
+    /* Two passes (measure, then copy) so the result is one allocation. */
+    for (s = text; *s;) {
+        n = arg_ref(s);
+        if (n && n <= nargs) {
+            len += args[n - 1] ? strlen(args[n - 1]) : 0;
+            s += 3;
+        } else {
+            len++;
+            s++;
+        }
+    }
+    d = out = apr_palloc(p, len + 1);
+    for (s = text; *s;) {
+        n = arg_ref(s);
+        if (n && n <= nargs) {
+            apr_size_t al = args[n - 1] ? strlen(args[n - 1]) : 0;
+            memcpy(d, args[n - 1] ? args[n - 1] : "", al);
+            d += al;
+            s += 3;
+        } else {
+            *d++ = *s++;
+        }
+    }
+    *d = '\0';
+    return out;
+}
+
+/* ---- operator overrides ---- */
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not valid UTF-8 (overlong
+ * forms, surrogates and code points above U+10FFFF included). */
+static int utf8_seq(const unsigned char *s, const unsigned char *end)
+{
+    int n, i;
+    unsigned cp;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        n = 2, cp = s[0] & 0x1F;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        n = 3, cp = s[0] & 0x0F;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        n = 4, cp = s[0] & 0x07;
+    else
+        return 0;
+    if (end - s < n)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+static int utf8_valid(const char *s, apr_size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s, *end = u + len;
+    int n;
+    while (u < end) {
+        if (!(n = utf8_seq(u, end)))
+            return 0;
+        u += n;
+    }
+    return 1;
+}
+
+/* Read a whole file of at most max bytes; *found = 0 (and no error) if it does not exist. */
+static mnd_error_t *read_small_file(apr_pool_t *p, const char *path, apr_size_t max, char **buf,
+                                    apr_size_t *len, int *found)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+    char ebuf[128];
+    *found = 0;
+    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_OS_DEFAULT, p);
+    if (APR_STATUS_IS_ENOENT(rv))
+        return NULL;
+    if (rv == APR_SUCCESS)
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    if (rv != APR_SUCCESS)
+        return mnd_error(p, MND_EINVAL, "%s: cannot read: %s", path,
+                         apr_strerror(rv, ebuf, sizeof(ebuf)));
+    if (fi.size < 0 || (apr_size_t)fi.size > max) {
+        apr_file_close(f);
+        return mnd_error(p, MND_EINVAL, "%s: larger than %lu bytes", path, (unsigned long)max);
+    }
+    *buf = apr_palloc(p, (apr_size_t)fi.size + 1);
+    *len = 0;
+    rv = fi.size ? apr_file_read_full(f, *buf, (apr_size_t)fi.size, len) : APR_SUCCESS;
+    apr_file_close(f);
+    if (rv != APR_SUCCESS)
+        return mnd_error(p, MND_EINVAL, "%s: cannot read: %s", path,
+                         apr_strerror(rv, ebuf, sizeof(ebuf)));
+    (*buf)[*len] = '\0';
+    *found = 1;
+    return NULL;
+}
+
+static char *trim(char *s)
+{
+    char *e;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+/* An override may leave out arguments but not use one the code does not supply: it would
+ * show up literally as "{3}" on the page. */
+static mnd_error_t *check_args(apr_pool_t *p, const char *where, const char *key, const char *text,
+                               const char *builtin)
+{
+    const char *s;
+    for (s = text; *s; s++)
+        if (arg_ref(s) && !strstr(builtin, apr_pstrndup(p, s, 3)))
+            return mnd_error(p, MND_EINVAL,
+                             "%s: message '%s' uses %.3s, which the code does not supply", where,
+                             key, s);
+    return NULL;
+}
+
+/* Apply one "key = text" line (already known not to be blank or a comment) to language l. */
+static mnd_error_t *apply_line(apr_pool_t *p, msg_def_t *defs, char *seen, mnd_lang_t l,
+                               const char *where, char *line)
+{
+    char *eq = strchr(line, '='), *key, *text;
+    const char *k;
+    msg_def_t *d;
+    if (!eq)
+        return mnd_error(p, MND_EINVAL, "%s: expected 'key = text'", where);
+    *eq = '\0';
+    key = trim(line);
+    text = trim(eq + 1);
+    for (k = key; *k; k++)
+        if (!(apr_islower(*k) || apr_isdigit(*k) || strchr("_.-", *k)))
+            break;
+    if (!*key || *k)
+        return mnd_error(p, MND_EINVAL, "%s: bad message key '%s' (allowed: a-z 0-9 _ . -)", where,
+                         key);
+    d = (msg_def_t *)find_def(&builtin_catalog, key);
+    if (!d)
+        return mnd_error(p, MND_EINVAL, "%s: unknown message key '%s'", where, key);
+    if (!*text)
+        return mnd_error(p, MND_EINVAL, "%s: message '%s' has an empty text", where, key);
+    if (seen[d - builtin_msgs])
+        return mnd_error(p, MND_EINVAL, "%s: message '%s' given twice", where, key);
+    seen[d - builtin_msgs] = 1;
+    MND_TRY(check_args(p, where, key, text, builtin_msgs[d - builtin_msgs].text[l]));
+    defs[d - builtin_msgs].text[l] = text;
+    return NULL;
+}
+
+static mnd_error_t *load_lang(apr_pool_t *p, const char *dir, mnd_lang_t l, msg_def_t *defs)
+{
+    const char *path = apr_pstrcat(p, dir, "/", mnd_lang_code(l), ".txt", NULL);
+    char *buf, *line, *next, *seen;
+    apr_size_t len;
+    int found, lineno = 0;
+    MND_TRY(read_small_file(p, path, CATALOG_FILE_MAX, &buf, &len, &found));
+    if (!found)
+        return NULL;
+    if (memchr(buf, '\0', len) || !utf8_valid(buf, len))
+        return mnd_error(p, MND_EINVAL, "%s: not UTF-8 text", path);
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        buf += 3; /* editors on some systems write a byte order mark */
+    seen = apr_pcalloc(p, N_BUILTIN);
+    for (line = buf; line; line = next) {
+        char *t;
+        lineno++;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        t = trim(line);
+        if (!*t || *t == '#')
+            continue;
+        MND_TRY(apply_line(p, defs, seen, l, apr_psprintf(p, "%s:%d", path, lineno), t));
+    }
+    return NULL;
+}
+
+mnd_error_t *mnd_catalog_load(apr_pool_t *p, const char *dir, const mnd_catalog_t **out)
+{
+    apr_finfo_t fi;
+    mnd_catalog_t *cat;
+    msg_def_t *defs;
+    int l;
+    if (!dir || apr_stat(&fi, dir, APR_FINFO_TYPE, p) != APR_SUCCESS || fi.filetype != APR_DIR)
+        return mnd_error(p, MND_EINVAL, "message catalogue %s: not a directory",
+                         dir ? dir : "(null)");
+    defs = apr_pmemdup(p, builtin_msgs, sizeof(builtin_msgs));
+    for (l = 0; l < MND_LANG__N; l++)
+        MND_TRY(load_lang(p, dir, (mnd_lang_t)l, defs));
+    cat = apr_palloc(p, sizeof(*cat));
+    cat->defs = defs;
+    cat->n = N_BUILTIN;
+    *out = cat;
+    return NULL;
+}
+
+/* ---- Accept-Language (RFC 9110 section 12.5.4) ---- */
+
+static int is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), as 0..1000; -1 if malformed. */
+static int parse_qvalue(const char *s, const char *end)
+{
+    int q, scale = 100, n = 0;
+    if (s >= end || (*s != '0' && *s != '1'))
+        return -1;
+    q = (*s++ - '0') * 1000;
+    if (s < end && *s == '.')
+        for (s++; s < end && n < 3 && apr_isdigit(*s); s++, n++, scale /= 10)
+            q += (*s - '0') * scale;
+    return (s == end && q <= 1000) ? q : -1;
+}
+
+/* 1 if [s, end) is a language-range 1*8ALPHA *( "-" 1*8alphanum ); *primary_end ends the
+ * primary subtag, which alone selects our language (nl-BE is served nl). */
+static int range_valid(const char *s, const char *end, const char **primary_end)
+{
+    const char *r;
+    int n = 0, first = 1;
+    for (r = s;; r++) {
+        if (r == end || *r == '-') {
+            if (n < 1 || n > 8)
+                return 0;
+            if (first)
+                *primary_end = r, first = 0;
+            if (r == end)
+                return 1;
+            n = 0;
+        } else if (first ? apr_isalpha(*r) : apr_isalnum(*r)) {
+            n++;
+        } else {
+            return 0;
+        }
+    }
+}
+
+/* Parse one list item [s, end): the language (or -2 for "*", -1 for a language we lack or a
+ * malformed item) and its weight 0..1000. */
+static int parse_item(const char *s, const char *end, int *q)
+{
+    const char *semi, *pend;
+    char code[9];
+    mnd_lang_t l;
+    *q = 1000;
+    while (s < end && is_ows(*s))
+        s++;
+    while (end > s && is_ows(end[-1]))
+        end--;
+    semi = memchr(s, ';', (size_t)(end - s));
+    if (semi) {
+        const char *w = semi + 1;
+        while (w < end && is_ows(*w))
+            w++;
+        if (end - w < 2 || apr_tolower(w[0]) != 'q' || w[1] != '=' ||
+            (*q = parse_qvalue(w + 2, end)) < 0)
+            return -1; /* the only parameter Accept-Language has is the weight */
+        end = semi;
+        while (end > s && is_ows(end[-1]))
+            end--;
+    }
+    if (end - s == 1 && *s == '*')
+        return -2;
+    if (!range_valid(s, end, &pend))
+        return -1;
+    memcpy(code, s, (size_t)(pend - s));
+    code[pend - s] = '\0';
+    return mnd_lang_parse(code, &l) ? (int)l : -1;
+}
+
+mnd_lang_t mnd_lang_negotiate(const char *accept_language, mnd_lang_t dflt)
+{
+    int best[MND_LANG__N], pos[MND_LANG__N], star_q = -1, star_pos = 0, item = 0, l, q;
+    int win = -1;
+    const char *s = accept_language, *stop, *comma;
+    if ((unsigned)dflt >= MND_LANG__N)
+        dflt = MND_LANG_NL;
+    if (!s)
+        return dflt;
+    for (l = 0; l < MND_LANG__N; l++)
+        best[l] = -1, pos[l] = 0;
+    stop = s + strnlen(s, AL_MAX_BYTES);
+    for (; s < stop && item < AL_MAX_ITEMS; s = comma + 1, item++) {
+        comma = memchr(s, ',', (size_t)(stop - s));
+        if (!comma) {
+            if (stop[0] != '\0')
+                break; /* the last item was cut by the size cap: ignore it */
+            comma = stop;
+        }
+        l = parse_item(s, comma, &q);
+        if (l == -2 && star_q < 0)
+            star_q = q, star_pos = item;
+        else if (l >= 0 && q > best[l])
+            best[l] = q, pos[l] = item; /* a language's weight: its best range (nl-BE, nl) */
+        if (comma == stop)
+            break;
+    }
+    /* "*" stands for every language not named; the operator's default first. */
+    if (star_q > 0) {
+        int sl = best[dflt] < 0 ? (int)dflt : -1;
+        for (l = 0; sl < 0 && l < MND_LANG__N; l++)
+            if (best[l] < 0)
+                sl = l;
+        if (sl >= 0)
+            best[sl] = star_q, pos[sl] = star_pos;
+    }
+    for (l = 0; l < MND_LANG__N; l++)
+        if (best[l] > 0 &&
+            (win < 0 || best[l] > best[win] || (best[l] == best[win] && pos[l] < pos[win])))
+            win = l;
+    return win < 0 ? dflt : (mnd_lang_t)win;
+}
