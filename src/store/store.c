@@ -79,6 +79,22 @@ static apr_status_t close_handle(void *data)
     return APR_SUCCESS;
 }
 
+/* Per-connection SQLite settings: referential integrity (off by default in SQLite), a wait
+ * for writers, and memory-mapped reads, which halve a resolution that joins 20,000 givers on a
+ * large store (the default page cache keeps almost none of those pages between requests). */
+static mnd_error_t *sqlite_session(mnd_store_t *s, apr_pool_t *p, int on_disk)
+{
+    MND_TRY(pragma(s, p, "PRAGMA foreign_keys = ON"));
+    MND_TRY(pragma(s, p, "PRAGMA busy_timeout = 5000"));
+    if (on_disk)
+        MND_TRY(pragma(s, p, "PRAGMA mmap_size = 8589934592"));
+    return NULL;
+}
+
+/* Marks a pooled mod_dbd connection whose session settings were applied (our own key in the
+ * connection's statement hash: it lives exactly as long as the connection). */
+#define SESSION_MARK "\001mnd:session"
+
 mnd_error_t *mnd_store_open(apr_pool_t *p, const char *driver, const char *params,
                             mnd_store_t **out)
 {
@@ -106,11 +122,11 @@ mnd_error_t *mnd_store_open(apr_pool_t *p, const char *driver, const char *param
     s->stmt_pool = p;
     index_statements(s);
     if (s->dialect == MND_DB_SQLITE3) {
-        /* Referential integrity is off by default in SQLite; WAL lets readers (httpd
-         * children) work while mandaatctl writes. */
-        MND_TRY(pragma(s, p, "PRAGMA foreign_keys = ON"));
-        MND_TRY(pragma(s, p, "PRAGMA busy_timeout = 5000"));
-        if (params && strcmp(params, ":memory:") != 0 && *params)
+        int on_disk = params && *params && strcmp(params, ":memory:") != 0;
+        MND_TRY(sqlite_session(s, p, on_disk));
+        /* WAL lets readers (httpd children) work while mandaatctl writes; it is a property
+         * of the database file, so setting it once here is enough. */
+        if (on_disk)
             MND_TRY(pragma(s, p, "PRAGMA journal_mode = WAL"));
     }
     *out = s;
@@ -131,6 +147,10 @@ mnd_error_t *mnd_store_wrap(apr_pool_t *p, const apr_dbd_driver_t *driver, apr_d
     s->prepared = prepared;
     s->stmt_pool = conn_pool;
     index_statements(s);
+    if (s->dialect == MND_DB_SQLITE3 && !apr_hash_get(prepared, SESSION_MARK, APR_HASH_KEY_STRING)) {
+        MND_TRY(sqlite_session(s, p, 1));
+        apr_hash_set(prepared, SESSION_MARK, APR_HASH_KEY_STRING, (void *)SESSION_MARK);
+    }
     *out = s;
     return NULL;
 }

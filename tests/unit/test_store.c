@@ -8,6 +8,8 @@
 
 #include <apr_strings.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 /* Valid identifiers (check digits computed by hand): */
 #define PERSON_A "85073003328"  /* 85.07.30-033.28 */
@@ -276,6 +278,45 @@ static void test_authority(void **state)
     mnd_test_close(ctx);
 }
 
+/* A pooled connection handed over by mod_dbd gets our SQLite settings once, on first wrap:
+ * here, referential integrity (off by default in SQLite) must reject an orphan right. */
+static void test_wrap_applies_session_settings(void **state)
+{
+    mnd_test_ctx_t *ctx = mnd_test_open(*state);
+    const apr_dbd_driver_t *drv = NULL;
+    apr_dbd_t *h = NULL;
+    apr_hash_t *prepared;
+    apr_pool_t *conn_pool;
+    mnd_store_t *w = NULL;
+    char path[] = "/tmp/mnd-test-wrap-XXXXXX";
+    int fd;
+    if (strcmp(ctx->driver, "sqlite3") != 0) {
+        mnd_test_close(ctx);
+        return; /* the settings are SQLite's; PostgreSQL enforces foreign keys always */
+    }
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    apr_pool_create(&conn_pool, ctx->pool);
+    assert_int_equal(apr_dbd_get_driver(conn_pool, "sqlite3", &drv), APR_SUCCESS);
+    assert_int_equal(apr_dbd_open(drv, conn_pool, path, &h), APR_SUCCESS);
+    prepared = apr_hash_make(conn_pool);
+    MND_ASSERT_OK(mnd_store_wrap(ctx->pool, drv, h, prepared, conn_pool, &w));
+    MND_ASSERT_OK(mnd_store_migrate(w, ctx->pool, NULL, NULL));
+    MND_ASSERT_ERR(mnd_store_exec_raw(w, ctx->pool,
+                                      "INSERT INTO user_right (person, org, kind, valid_from,"
+                                      " granted_by, granted_at) VALUES ('" PERSON_A "',"
+                                      " '0000000097', 'lokale_beheerder', 0, 'x', 0)"),
+                   MND_ESTORE, "FOREIGN KEY");
+    /* A second wrap of the same connection finds the settings applied and its statements. */
+    MND_ASSERT_OK(mnd_store_wrap(ctx->pool, drv, h, prepared, conn_pool, &w));
+    MND_ASSERT_OK(mnd_party_ensure_person(w, ctx->pool, PERSON_A, T0));
+    MND_ASSERT_ERR(mnd_store_wrap(ctx->pool, NULL, h, prepared, conn_pool, &w), MND_ESTORE, NULL);
+    apr_dbd_close(drv, h);
+    unlink(path);
+    mnd_test_close(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_transaction_rolls_back_on_failure),
         cmocka_unit_test(test_audit_write_and_list),
         cmocka_unit_test(test_authority),
+        cmocka_unit_test(test_wrap_applies_session_settings),
     };
     return MND_RUN_PER_DRIVER("store", tests);
 }
