@@ -1,4 +1,5 @@
 /* The login transaction, its offer tokens and the ACM login_hint. See docs/flow.md. */
+#include "flow/json_in.h"
 #include "flow/txn.h"
 
 #include "crypto/seal.h"
@@ -185,10 +186,6 @@ mnd_error_t *mnd_txn_to_json(apr_pool_t *p, const mnd_txn_t *t, const char **jso
     return NULL;
 }
 
-static const char *dup_opt(apr_pool_t *p, const char *s)
-{
-    return s ? apr_pstrdup(p, s) : NULL;
-}
 
 /* Unpack the members of o into a pool-owned transaction (strings copied before o goes). */
 static mnd_error_t *txn_unpack(apr_pool_t *p, json_t *o, mnd_txn_t *t)
@@ -211,39 +208,29 @@ static mnd_error_t *txn_unpack(apr_pool_t *p, json_t *o, mnd_txn_t *t)
         return mnd_error(p, MND_EINVAL, "transaction JSON: loa or offered out of range");
     t->id = apr_pstrdup(p, id);
     t->actor = apr_pstrdup(p, actor);
-    t->given_name = dup_opt(p, gn);
-    t->family_name = dup_opt(p, fn);
+    t->given_name = mnd_json_in_dup(p, gn);
+    t->family_name = mnd_json_in_dup(p, fn);
     t->loa = (int)loa;
     t->service_id = apr_pstrdup(p, svc);
     t->protocol = apr_pstrdup(p, proto);
-    t->return_to = dup_opt(p, ret);
-    t->proto_state = dup_opt(p, state);
+    t->return_to = mnd_json_in_dup(p, ret);
+    t->proto_state = mnd_json_in_dup(p, state);
     t->created = (mnd_time_t)created;
     t->expires = (mnd_time_t)expires;
     t->csrf = apr_pstrdup(p, csrf);
     t->offer_secret = apr_pstrdup(p, secret);
     t->offered = (long)offered;
-    t->hint_key = dup_opt(p, hint);
+    t->hint_key = mnd_json_in_dup(p, hint);
     return NULL;
 }
 
 mnd_error_t *mnd_txn_from_json(apr_pool_t *p, const char *json, size_t len, mnd_txn_t **out)
 {
-    json_error_t err;
     json_t *o;
     mnd_txn_t *t;
     mnd_error_t *e;
     *out = NULL;
-    if (!json || len == 0 || len > TXN_JSON_MAX)
-        return mnd_error(p, MND_EINVAL, "transaction JSON: empty or longer than the limit");
-    if (memchr(json, '\0', len))
-        return mnd_error(p, MND_EINVAL, "transaction JSON: contains a NUL byte");
-    /* jansson refuses \u0000 in strings unless JSON_ALLOW_NUL, and nesting beyond its depth
-     * limit; the position alone is reported since the text near it may be a secret. */
-    o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
-    if (!o)
-        return mnd_error(p, MND_EINVAL, "transaction JSON: not valid JSON (line %d, column %d)",
-                         err.line, err.column);
+    MND_TRY(mnd_json_in(p, "transaction", json, len, TXN_JSON_MAX, &o));
     t = apr_pcalloc(p, sizeof(*t));
     e = txn_unpack(p, o, t);
     json_decref(o);
