@@ -1,6 +1,8 @@
 /* The audit trail. Records are only ever appended. */
 #include "core/audit.h"
 
+#include "util/strlist.h"
+
 #include <apr_strings.h>
 #include <stdlib.h>
 
@@ -35,27 +37,22 @@ mnd_error_t *mnd_audit_write(mnd_store_t *s, apr_pool_t *p, const mnd_audit_t *a
                  a->service_id, a->actions, a->txn_id, a->detail));
 }
 
-static const char *dup_or_null(apr_pool_t *p, const char *s)
-{
-    return s ? apr_pstrdup(p, s) : NULL;
-}
-
 static mnd_error_t *audit_row(void *baton, apr_pool_t *p, const char *const *cols, int ncols)
 {
     apr_array_header_t *out = baton;
     mnd_audit_t *a = apr_pcalloc(p, sizeof(*a));
     a->id = strtoll(cols[0], NULL, 10);
     a->at = mnd_time_from_col(cols[1]);
-    a->event = dup_or_null(p, cols[2]);
-    a->actor = dup_or_null(p, cols[3]);
-    a->party = dup_or_null(p, cols[4]);
-    a->basis = dup_or_null(p, cols[5]);
-    a->via = dup_or_null(p, cols[6]);
+    a->event = mnd_pstrdup_opt(p, cols[2]);
+    a->actor = mnd_pstrdup_opt(p, cols[3]);
+    a->party = mnd_pstrdup_opt(p, cols[4]);
+    a->basis = mnd_pstrdup_opt(p, cols[5]);
+    a->via = mnd_pstrdup_opt(p, cols[6]);
     a->mandate_id = cols[7] ? strtoll(cols[7], NULL, 10) : 0;
-    a->service_id = dup_or_null(p, cols[8]);
-    a->actions = dup_or_null(p, cols[9]);
-    a->txn_id = dup_or_null(p, cols[10]);
-    a->detail = dup_or_null(p, cols[11]);
+    a->service_id = mnd_pstrdup_opt(p, cols[8]);
+    a->actions = mnd_pstrdup_opt(p, cols[9]);
+    a->txn_id = mnd_pstrdup_opt(p, cols[10]);
+    a->detail = mnd_pstrdup_opt(p, cols[11]);
     *(mnd_audit_t **)apr_array_push(out) = a;
     return NULL;
 }

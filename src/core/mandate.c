@@ -72,23 +72,21 @@ static mnd_mandate_t *mandate_from_cols(apr_pool_t *p, const char *const *c)
 {
     mnd_mandate_t *m = apr_pcalloc(p, sizeof(*m));
     mnd_mandate_state_t st = MND_MANDATE_AWAITING;
-#define DUP(x) ((x) ? apr_pstrdup(p, (x)) : NULL)
     m->id = strtoll(c[0], NULL, 10);
-    m->ext_ref = DUP(c[1]);
-    m->giver = DUP(c[2]);
-    m->taker = DUP(c[3]);
-    m->service_id = DUP(c[4]);
+    m->ext_ref = mnd_pstrdup_opt(p, c[1]);
+    m->giver = mnd_pstrdup_opt(p, c[2]);
+    m->taker = mnd_pstrdup_opt(p, c[3]);
+    m->service_id = mnd_pstrdup_opt(p, c[4]);
     m->actions = mnd_strlist_split(p, c[5]);
     m->valid_from = mnd_time_from_col(c[6]);
     m->valid_until = mnd_time_from_col(c[7]);
     mnd_mandate_state_parse(c[8], &st);
     m->state = st;
-    m->initiated_by_party = DUP(c[9]);
-    m->initiated_by_person = DUP(c[10]);
+    m->initiated_by_party = mnd_pstrdup_opt(p, c[9]);
+    m->initiated_by_person = mnd_pstrdup_opt(p, c[10]);
     m->created_at = mnd_time_from_col(c[11]);
     m->state_changed_at = mnd_time_from_col(c[12]);
-    m->state_reason = DUP(c[13]);
-#undef DUP
+    m->state_reason = mnd_pstrdup_opt(p, c[13]);
     return m;
 }
 

@@ -58,21 +58,19 @@ static mnd_right_t *right_from_cols(apr_pool_t *p, const char *const *c)
 {
     mnd_right_t *r = apr_pcalloc(p, sizeof(*r));
     mnd_right_kind_t k = MND_RIGHT_SERVICE;
-#define DUP(x) ((x) ? apr_pstrdup(p, (x)) : NULL)
     r->id = strtoll(c[0], NULL, 10);
-    r->person = DUP(c[1]);
-    r->org = DUP(c[2]);
+    r->person = mnd_pstrdup_opt(p, c[1]);
+    r->org = mnd_pstrdup_opt(p, c[2]);
     mnd_right_kind_parse(c[3], &k);
     r->kind = k;
-    r->service_id = DUP(c[4]);
+    r->service_id = mnd_pstrdup_opt(p, c[4]);
     r->actions = c[5] ? mnd_strlist_split(p, c[5]) : NULL;
     r->valid_from = mnd_time_from_col(c[6]);
     r->valid_until = mnd_time_from_col(c[7]);
-    r->granted_by = DUP(c[8]);
+    r->granted_by = mnd_pstrdup_opt(p, c[8]);
     r->granted_at = mnd_time_from_col(c[9]);
-    r->revoked_by = DUP(c[10]);
+    r->revoked_by = mnd_pstrdup_opt(p, c[10]);
     r->revoked_at = mnd_time_from_col(c[11]);
-#undef DUP
     return r;
 }
 

@@ -102,7 +102,7 @@ mnd_error_t *mnd_service_put(mnd_store_t *s, apr_pool_t *p, const mnd_service_t 
     return mnd_store_commit(s);
 }
 
-static const char *dup_or_null(apr_pool_t *p, const char *s)
+static const char *dup_nonempty_or_null(apr_pool_t *p, const char *s)
 {
     return s && *s ? apr_pstrdup(p, s) : NULL;
 }
@@ -113,7 +113,7 @@ static mnd_service_t *service_from_cols(apr_pool_t *p, const char *const *cols)
     int i;
     svc->id = apr_pstrdup(p, cols[0]);
     for (i = 0; i < MND_LANG__N; i++)
-        svc->name[i] = dup_or_null(p, cols[1 + i]);
+        svc->name[i] = dup_nonempty_or_null(p, cols[1 + i]);
     /* Stored values were validated on the way in; an unknown word is ignored here. */
     if (mnd_bases_parse(p, cols[5], &svc->bases))
         svc->bases = 0;
@@ -128,7 +128,7 @@ static void action_from_cols(apr_pool_t *p, mnd_service_t *svc, const char *cons
     int i;
     a->code = apr_pstrdup(p, cols[1]);
     for (i = 0; i < MND_LANG__N; i++)
-        a->label[i] = dup_or_null(p, cols[2 + i]);
+        a->label[i] = dup_nonempty_or_null(p, cols[2 + i]);
     a->citizen = cols[6] && atoi(cols[6]) != 0;
 }
 

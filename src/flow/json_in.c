@@ -1,6 +1,5 @@
 #include "flow/json_in.h"
 
-#include <apr_strings.h>
 #include <string.h>
 
 mnd_error_t *mnd_json_in(apr_pool_t *p, const char *what, const char *json, size_t len,
@@ -19,9 +18,4 @@ mnd_error_t *mnd_json_in(apr_pool_t *p, const char *what, const char *json, size
         return mnd_error(p, MND_EINVAL, "%s JSON: not valid JSON (line %d, column %d)", what,
                          err.line, err.column);
     return NULL;
-}
-
-const char *mnd_json_in_dup(apr_pool_t *p, const char *s)
-{
-    return s ? apr_pstrdup(p, s) : NULL;
 }

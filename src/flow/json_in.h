@@ -12,7 +12,4 @@
 mnd_error_t *mnd_json_in(apr_pool_t *p, const char *what, const char *json, size_t len,
                          size_t max, json_t **out);
 
-/* A pool copy of s, or NULL for NULL. */
-const char *mnd_json_in_dup(apr_pool_t *p, const char *s);
-
 #endif

@@ -1,5 +1,6 @@
 /* The session after a choice and its timeouts. See docs/flow.md. */
 #include "flow/json_in.h"
+#include "util/strlist.h"
 #include "flow/session.h"
 
 #include "crypto/seal.h"
@@ -122,26 +123,26 @@ mnd_error_t *mnd_session_new(apr_pool_t *p, const mnd_txn_t *txn, const mnd_capa
         return mnd_error(p, MND_EINVAL, "session: idle and absolute timeouts must be positive");
     s = apr_pcalloc(p, sizeof(*s));
     MND_TRY(mnd_random_token(p, SESSION_RANDOM_BYTES, &s->id));
-    s->actor = mnd_json_in_dup(p, txn->actor);
-    s->given_name = mnd_json_in_dup(p, txn->given_name);
-    s->family_name = mnd_json_in_dup(p, txn->family_name);
+    s->actor = mnd_pstrdup_opt(p, txn->actor);
+    s->given_name = mnd_pstrdup_opt(p, txn->given_name);
+    s->family_name = mnd_pstrdup_opt(p, txn->family_name);
     s->loa = txn->loa;
-    s->service_id = mnd_json_in_dup(p, txn->service_id);
+    s->service_id = mnd_pstrdup_opt(p, txn->service_id);
     s->cap_key = apr_pstrdup(p, cap->key);
     s->basis = cap->basis;
-    s->party = mnd_json_in_dup(p, cap->party->id);
-    s->party_name = mnd_json_in_dup(p, mnd_name_pick(cap->party->name, MND_LANG_NL, NULL));
-    s->via = cap->via ? mnd_json_in_dup(p, cap->via->id) : NULL;
-    s->via_name = cap->via ? mnd_json_in_dup(p, mnd_name_pick(cap->via->name, MND_LANG_NL, NULL)) : NULL;
+    s->party = mnd_pstrdup_opt(p, cap->party->id);
+    s->party_name = mnd_pstrdup_opt(p, mnd_name_pick(cap->party->name, MND_LANG_NL, NULL));
+    s->via = cap->via ? mnd_pstrdup_opt(p, cap->via->id) : NULL;
+    s->via_name = cap->via ? mnd_pstrdup_opt(p, mnd_name_pick(cap->via->name, MND_LANG_NL, NULL)) : NULL;
     s->mandate_id = cap->mandate_id;
     s->actions = apr_array_make(p, cap->actions ? cap->actions->nelts : 0, sizeof(const char *));
     for (i = 0; cap->actions && i < cap->actions->nelts; i++)
         APR_ARRAY_PUSH(s->actions, const char *) =
-            mnd_json_in_dup(p, APR_ARRAY_IDX(cap->actions, i, const char *));
+            mnd_pstrdup_opt(p, APR_ARRAY_IDX(cap->actions, i, const char *));
     s->created = s->last_seen = now;
     s->expires = now + absolute;
     s->idle_until = idle < absolute ? now + idle : s->expires;
-    s->txn_id = mnd_json_in_dup(p, txn->id);
+    s->txn_id = mnd_pstrdup_opt(p, txn->id);
     MND_TRY(session_validate(p, s));
     *out = s;
     return NULL;
@@ -236,15 +237,15 @@ static mnd_error_t *session_unpack(apr_pool_t *p, json_t *o, mnd_session_t *s)
     MND_TRY(actions_from_json(p, actions, &s->actions));
     s->id = apr_pstrdup(p, id);
     s->actor = apr_pstrdup(p, actor);
-    s->given_name = mnd_json_in_dup(p, gn);
-    s->family_name = mnd_json_in_dup(p, fn);
+    s->given_name = mnd_pstrdup_opt(p, gn);
+    s->family_name = mnd_pstrdup_opt(p, fn);
     s->loa = (int)loa;
     s->service_id = apr_pstrdup(p, svc);
     s->cap_key = apr_pstrdup(p, key);
     s->party = apr_pstrdup(p, party);
-    s->party_name = mnd_json_in_dup(p, pname);
-    s->via = mnd_json_in_dup(p, via);
-    s->via_name = mnd_json_in_dup(p, vname);
+    s->party_name = mnd_pstrdup_opt(p, pname);
+    s->via = mnd_pstrdup_opt(p, via);
+    s->via_name = mnd_pstrdup_opt(p, vname);
     s->mandate_id = (int64_t)mid;
     s->created = (mnd_time_t)created;
     s->last_seen = (mnd_time_t)seen;

@@ -1,5 +1,6 @@
 /* The login transaction, its offer tokens and the ACM login_hint. See docs/flow.md. */
 #include "flow/json_in.h"
+#include "util/strlist.h"
 #include "flow/txn.h"
 
 #include "crypto/seal.h"
@@ -208,19 +209,19 @@ static mnd_error_t *txn_unpack(apr_pool_t *p, json_t *o, mnd_txn_t *t)
         return mnd_error(p, MND_EINVAL, "transaction JSON: loa or offered out of range");
     t->id = apr_pstrdup(p, id);
     t->actor = apr_pstrdup(p, actor);
-    t->given_name = mnd_json_in_dup(p, gn);
-    t->family_name = mnd_json_in_dup(p, fn);
+    t->given_name = mnd_pstrdup_opt(p, gn);
+    t->family_name = mnd_pstrdup_opt(p, fn);
     t->loa = (int)loa;
     t->service_id = apr_pstrdup(p, svc);
     t->protocol = apr_pstrdup(p, proto);
-    t->return_to = mnd_json_in_dup(p, ret);
-    t->proto_state = mnd_json_in_dup(p, state);
+    t->return_to = mnd_pstrdup_opt(p, ret);
+    t->proto_state = mnd_pstrdup_opt(p, state);
     t->created = (mnd_time_t)created;
     t->expires = (mnd_time_t)expires;
     t->csrf = apr_pstrdup(p, csrf);
     t->offer_secret = apr_pstrdup(p, secret);
     t->offered = (long)offered;
-    t->hint_key = mnd_json_in_dup(p, hint);
+    t->hint_key = mnd_pstrdup_opt(p, hint);
     return NULL;
 }
 

@@ -3,6 +3,11 @@
 #include <apr_strings.h>
 #include <string.h>
 
+const char *mnd_pstrdup_opt(apr_pool_t *p, const char *s)
+{
+    return s ? apr_pstrdup(p, s) : NULL;
+}
+
 apr_array_header_t *mnd_strlist_split(apr_pool_t *p, const char *s)
 {
     apr_array_header_t *list = apr_array_make(p, 8, sizeof(const char *));

@@ -1,9 +1,12 @@
-/* Lists of short codes (action codes, bases) kept as one space-separated string in the store
- * and as apr arrays of const char * in memory. */
+/* Short strings: lists of codes (action codes, bases) kept as one space-separated string in the
+ * store and as apr arrays of const char * in memory, and optional strings. */
 #ifndef MND_UTIL_STRLIST_H
 #define MND_UTIL_STRLIST_H
 
 #include <apr_tables.h>
+
+/* A pool copy of s, or NULL for NULL (store columns and JSON members that may be absent). */
+const char *mnd_pstrdup_opt(apr_pool_t *p, const char *s);
 
 /* Split on spaces, commas and tabs; empty items dropped; NULL or "" gives an empty array. */
 apr_array_header_t *mnd_strlist_split(apr_pool_t *p, const char *s);
