@@ -220,8 +220,36 @@ static const char *const v1_pgsql[] = {
     NULL,
 };
 
+/* Version 2: recently chosen capacities (core/recent.c), so that the chooser lists them
+ * first. Personal data: rows name a person; mnd_recent_forget removes them all. Not part of
+ * what core/resolve_cache.c keeps, so no generation trigger. seq orders choices recorded in
+ * the same second (a per-(person, service) counter: the last recorded comes first). No
+ * foreign keys: a person need not be a party row, and the keys are only hints that are
+ * resolved again before they are shown. */
+#define V2_TABLES(BIGINT)                                                                \
+    "CREATE TABLE recent_choice ("                                                       \
+    " person TEXT NOT NULL,"                                                             \
+    " service_id TEXT NOT NULL,"                                                         \
+    " cap_key TEXT NOT NULL,"                                                            \
+    " chosen_at " BIGINT " NOT NULL,"                                                    \
+    " seq " BIGINT " NOT NULL,"                                                          \
+    " PRIMARY KEY (person, service_id, cap_key))",                                       \
+    "CREATE INDEX recent_choice_order ON recent_choice"                                  \
+    " (person, service_id, chosen_at, seq)"
+
+static const char *const v2_sqlite3[] = {
+    V2_TABLES("INTEGER"),
+    NULL,
+};
+
+static const char *const v2_pgsql[] = {
+    V2_TABLES("BIGINT"),
+    NULL,
+};
+
 static const migration_t migrations[] = {
     {1, v1_sqlite3, v1_pgsql},
+    {2, v2_sqlite3, v2_pgsql},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -293,6 +321,9 @@ mnd_error_t *mnd_store_migrate(mnd_store_t *s, apr_pool_t *p, int *from, int *to
                                       migrations[i].version);
             }
         }
+        /* SQLite: a statement prepared before this migration's DDL (schema_version_add of
+         * the previous one) fails once, and inside a transaction the store cannot retry. */
+        mnd_store_forget_statements(s);
         err = mnd_store_exec(s, p, "schema_version_add", NULL,
                              MND_ARGV(apr_itoa(p, migrations[i].version),
                                       apr_off_t_toa(p, (apr_off_t)apr_time_sec(apr_time_now()))));

@@ -4,6 +4,7 @@
 #include "core/authority.h"
 #include "core/mandate.h"
 #include "core/party.h"
+#include "core/recent.h"
 #include "core/resolve.h"
 #include "core/rights.h"
 #include "core/service.h"
@@ -21,7 +22,7 @@ static const mnd_sql_t sql_store[] = {
 
 static const mnd_sql_t *const tables[] = {
     sql_store,      mnd_sql_party,   mnd_sql_service, mnd_sql_authority, mnd_sql_rights,
-    mnd_sql_mandate, mnd_sql_resolve, mnd_sql_audit,   mnd_sql_kbo,
+    mnd_sql_mandate, mnd_sql_resolve, mnd_sql_audit,   mnd_sql_kbo,       mnd_sql_recent,
 };
 
 const mnd_sql_t *mnd_sql_all(apr_pool_t *p, int *n)
