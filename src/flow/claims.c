@@ -1,0 +1,280 @@
+/* A session rendered as MANDAAT_* variables, request headers and a claims set. docs/gateway.md
+ * ("Variables and headers", "The signed header (JWT)") is the reference for backends; the
+ * choices made here are explained there too. */
+#include "flow/claims.h"
+
+#include "crypto/seal.h"
+#include "util/strlist.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define CLAIMS_JTI_BYTES 16
+/* sid is a one-way function of the session handle, never the handle itself: the handle is the
+ * mandaat_session cookie, and a backend (or its log) must not be able to replay it. */
+#define CLAIMS_SID_LABEL "mandaat-sid"
+#define CLAIMS_SID_BYTES 16
+
+/* "person" or "organisation" for a normalised party id, NULL when it is neither. */
+static const char *party_type(apr_pool_t *p, const char *id)
+{
+    mnd_party_kind_t kind;
+    const char *norm;
+    if (!id || mnd_party_id_parse(p, id, &kind, &norm))
+        return NULL;
+    return kind == MND_PARTY_PERSON ? "person" : "organisation";
+}
+
+static int is_org(apr_pool_t *p, const char *id)
+{
+    const char *t = party_type(p, id);
+    return t && strcmp(t, "organisation") == 0;
+}
+
+/* The ACM doelgroep: BUR for own name, EA for an organisation. A person represented by a
+ * mandate has no ACM target group; NULL there, so that a backend written for ACM does not take
+ * it for own name. */
+static const char *doelgroep(apr_pool_t *p, const mnd_session_t *s)
+{
+    if (s->basis == MND_BASIS_SELF)
+        return "BUR";
+    return is_org(p, s->party) ? "EA" : NULL;
+}
+
+static int present(const char *v)
+{
+    return v && *v;
+}
+
+static void add_var(apr_array_header_t *a, const char *name, const char *value)
+{
+    mnd_export_var_t *v;
+    if (!present(value))
+        return;
+    v = &APR_ARRAY_PUSH(a, mnd_export_var_t);
+    v->name = name;
+    v->value = value;
+}
+
+apr_array_header_t *mnd_export_vars(apr_pool_t *p, const mnd_session_t *s)
+{
+    apr_array_header_t *a = apr_array_make(p, 17, sizeof(mnd_export_var_t));
+    if (!s)
+        return a;
+    add_var(a, "MANDAAT_ACTOR", s->actor);
+    add_var(a, "MANDAAT_ACTOR_GIVEN_NAME", s->given_name);
+    add_var(a, "MANDAAT_ACTOR_FAMILY_NAME", s->family_name);
+    add_var(a, "MANDAAT_LOA", apr_itoa(p, s->loa));
+    add_var(a, "MANDAAT_SERVICE", s->service_id);
+    add_var(a, "MANDAAT_BASIS",
+            (unsigned)s->basis < MND_BASIS__N ? mnd_basis_name(s->basis) : NULL);
+    add_var(a, "MANDAAT_PARTY", s->party);
+    add_var(a, "MANDAAT_PARTY_TYPE", party_type(p, s->party));
+    add_var(a, "MANDAAT_PARTY_NAME", s->party_name);
+    add_var(a, "MANDAAT_VIA", s->via);
+    add_var(a, "MANDAAT_VIA_NAME", s->via ? s->via_name : NULL);
+    add_var(a, "MANDAAT_MANDATE_ID",
+            s->mandate_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT, s->mandate_id) : NULL);
+    add_var(a, "MANDAAT_ACTIONS", s->actions ? mnd_strlist_join(p, s->actions) : NULL);
+    add_var(a, "MANDAAT_DOELGROEPCODE", doelgroep(p, s));
+    add_var(a, "MANDAAT_SESSION_EXPIRES", mnd_time_format(p, s->expires));
+    add_var(a, "MANDAAT_CAPACITY", s->cap_key);
+    return a;
+}
+
+const char *mnd_export_header_name(apr_pool_t *p, const char *var_name)
+{
+    char *h;
+    size_t i;
+    int start = 1;
+    if (!var_name)
+        return NULL;
+    h = apr_pstrdup(p, var_name);
+    for (i = 0; h[i]; i++) {
+        if (h[i] == '_' || h[i] == '-') {
+            h[i] = '-';
+            start = 1;
+        } else {
+            h[i] = start ? apr_toupper(h[i]) : apr_tolower(h[i]);
+            start = 0;
+        }
+    }
+    return h;
+}
+
+/* Percent-encoding by hand because no apr_escape function encodes exactly this set: the
+ * urlencoded and path escapes also rewrite printable characters (space, '/', '&', '+' ...),
+ * apr_escape_echo writes \xHH. What must go is what can end or bend a header line or be
+ * misread: bytes outside 0x21..0x7E, '%' itself (so decoding is exact), and a space at either
+ * end (HTTP strips it). A plain percent-decoder (not a form decoder: '+' stays '+') restores
+ * the UTF-8 text. */
+const char *mnd_export_header_value(apr_pool_t *p, const char *value)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *v = (const unsigned char *)value;
+    size_t n, i, o = 0;
+    char *out;
+    if (!value)
+        return NULL;
+    n = strlen(value);
+    out = apr_palloc(p, 3 * n + 1);
+    for (i = 0; i < n; i++) {
+        unsigned char c = v[i];
+        int edge_space = c == ' ' && (i == 0 || i == n - 1);
+        if (c < 0x20 || c > 0x7E || c == '%' || edge_space) {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 0x0F];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+int mnd_export_is_ours(const char *name)
+{
+    return name && strncasecmp(name, "mandaat", 7) == 0 && (name[7] == '-' || name[7] == '_');
+}
+
+/* ---- claims ----------------------------------------------------------------------------- */
+
+/* Set key to a string when v is present; 0 on an allocation or UTF-8 failure. */
+static int set_str(json_t *o, const char *key, const char *v)
+{
+    json_t *j;
+    if (!present(v))
+        return 1;
+    j = json_string(v);
+    return j && json_object_set_new(o, key, j) == 0;
+}
+
+static json_t *party_object(apr_pool_t *p, const char *id, const char *name)
+{
+    json_t *o = json_object();
+    if (o && set_str(o, "type", party_type(p, id)) && set_str(o, "id", id) &&
+        set_str(o, "name", name))
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *string_array(const apr_array_header_t *a, const char *suffix, apr_pool_t *p)
+{
+    json_t *arr = json_array();
+    int i;
+    for (i = 0; arr && a && i < a->nelts; i++) {
+        const char *c = APR_ARRAY_IDX(a, i, const char *);
+        const char *v = suffix ? apr_pstrcat(p, c, ":", suffix, NULL) : c;
+        if (json_array_append_new(arr, json_string(v))) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/* RFC 9396: one entry of type "mandaat" for the service, its actions and the ground. */
+static json_t *authorization_details(apr_pool_t *p, const mnd_session_t *s, const char *mid)
+{
+    json_t *d = json_object(), *arr = json_array(), *loc = json_array();
+    if (!d || !arr || !loc || json_array_append_new(loc, json_string(s->service_id)) ||
+        !set_str(d, "type", "mandaat") || json_object_set(d, "locations", loc) ||
+        json_object_set_new(d, "actions", string_array(s->actions, NULL, p)) ||
+        !set_str(d, "identifier", mid ? mid : s->cap_key) || json_array_append(arr, d)) {
+        json_decref(arr);
+        arr = NULL;
+    }
+    json_decref(loc);
+    json_decref(d);
+    return arr;
+}
+
+/* The ACM-compatible members: doelgroep, organisation, legal representative, giver, roles. */
+static int acm_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s)
+{
+    int org = is_org(p, s->party);
+    /* Roles carry the represented party's id, so that a role held for another party is never
+     * read as one's own; only own name has bare action codes. */
+    const char *suffix = s->basis == MND_BASIS_SELF ? NULL : s->party;
+    if (!set_str(c, "vo_doelgroepcode", doelgroep(p, s)) ||
+        !set_str(c, "vo_orgcode", org ? s->party : NULL) ||
+        !set_str(c, "vo_orgnaam", org ? s->party_name : NULL) ||
+        !set_str(c, "wv_orgcode", s->basis == MND_BASIS_KBO ? s->party : NULL) ||
+        !set_str(c, "ssm_mandaatgever", s->basis == MND_BASIS_MANDATE ? s->party : NULL))
+        return 0;
+    return json_object_set_new(c, apr_pstrcat(p, s->service_id, "_rol_3d", NULL),
+                               string_array(s->actions, suffix, p)) == 0;
+}
+
+static int standard_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s, const char *mid)
+{
+    if (!set_str(c, "sub", s->actor) || !set_str(c, "given_name", s->given_name) ||
+        !set_str(c, "family_name", s->family_name) ||
+        !set_str(c, "acr", apr_psprintf(p, "loa:%d", s->loa)) ||
+        json_object_set_new(c, "represents", party_object(p, s->party, s->party_name)))
+        return 0;
+    if (s->via && json_object_set_new(c, "via", party_object(p, s->via, s->via_name)))
+        return 0;
+    return set_str(c, "basis", mnd_basis_name(s->basis)) && set_str(c, "mandate_id", mid) &&
+           json_object_set_new(c, "authorization_details", authorization_details(p, s, mid)) == 0;
+}
+
+static mnd_error_t *claims_check(apr_pool_t *p, const mnd_session_t *s, mnd_time_t now, int ttl)
+{
+    const char *bad = NULL;
+    if (!s)
+        bad = "no session";
+    else if (!present(s->actor) || !present(s->service_id) || !present(s->party) ||
+             !present(s->cap_key) || !present(s->id))
+        bad = "the session lacks its actor, service, party, capacity or id";
+    else if ((unsigned)s->basis >= MND_BASIS__N)
+        bad = "the session's basis is unknown";
+    else if (!party_type(p, s->party) || (s->via && !party_type(p, s->via)))
+        bad = "party and via must be party ids";
+    else if (ttl <= 0 || now < 0 || now > MND_TIME_NONE - ttl)
+        bad = "the lifetime must be positive and now a real time";
+    if (bad)
+        return mnd_error(p, MND_EINVAL, "claims: %s", bad);
+    if (now >= s->expires)
+        return mnd_error(p, MND_ECONFLICT, "claims: the session has ended");
+    return NULL;
+}
+
+mnd_error_t *mnd_claims_json(apr_pool_t *p, const mnd_session_t *s, const char *issuer,
+                             mnd_time_t now, int ttl, const char **out)
+{
+    const char *jti, *mid, *sid;
+    mnd_time_t exp;
+    json_t *c;
+    char *txt;
+    int ok;
+
+    *out = NULL;
+    MND_TRY(claims_check(p, s, now, ttl));
+    MND_TRY(mnd_random_token(p, CLAIMS_JTI_BYTES, &jti));
+    sid = mnd_hmac_b64url(p, CLAIMS_SID_LABEL, s->id, CLAIMS_SID_BYTES);
+    if (!sid)
+        return mnd_error(p, MND_EINTERNAL, "claims: deriving sid failed");
+    mid = s->mandate_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT, s->mandate_id) : NULL;
+    /* A token never outlives the session it describes. */
+    exp = now + ttl < s->expires ? now + ttl : s->expires;
+    c = json_object();
+    ok = c && set_str(c, "iss", issuer) && set_str(c, "aud", s->service_id) &&
+         json_object_set_new(c, "iat", json_integer(now)) == 0 &&
+         json_object_set_new(c, "exp", json_integer(exp)) == 0 && set_str(c, "jti", jti) &&
+         standard_claims(p, c, s, mid) && acm_claims(p, c, s) && set_str(c, "sid", sid) &&
+         set_str(c, "txn", s->txn_id);
+    txt = ok ? json_dumps(c, JSON_COMPACT) : NULL;
+    json_decref(c);
+    if (!txt)
+        return mnd_error(p, MND_EINVAL, "claims: a member is not valid UTF-8 or memory ran out");
+    *out = apr_pstrdup(p, txt);
+    free(txt);
+    return NULL;
+}
