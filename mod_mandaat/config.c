@@ -10,6 +10,8 @@
  * them; the socache directive hands over to state_glue.c, which owns the cache. */
 #include "mod_mandaat.h"
 
+#include "html/chooser.h"
+
 #include <apr_lib.h>
 #include <apr_strings.h>
 
@@ -39,6 +41,7 @@ void *mnd_server_conf_create(apr_pool_t *p, server_rec *s)
     conf->txn_lifetime = MND_UNSET;
     conf->session_idle = MND_UNSET;
     conf->session_max_age = MND_UNSET;
+    conf->jwt_lifetime = MND_UNSET;
     return conf;
 }
 
@@ -64,6 +67,8 @@ void *mnd_server_conf_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(txn_lifetime);
     MERGE_INT(session_idle);
     MERGE_INT(session_max_age);
+    MERGE_PTR(jwt_key_files);
+    MERGE_INT(jwt_lifetime);
     conf->state_used = base->state_used || add->state_used;
     return conf;
 }
@@ -73,6 +78,8 @@ void *mnd_dir_conf_create(apr_pool_t *p, char *dir)
     mnd_dir_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
     (void)dir;
     conf->chooser_auto_select = MND_UNSET;
+    conf->chooser_page_size = MND_UNSET;
+    conf->gateway_headers = MND_UNSET;
     return conf;
 }
 
@@ -86,6 +93,9 @@ void *mnd_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(actor_loa);
     MERGE_PTR(service);
     MERGE_INT(chooser_auto_select);
+    MERGE_INT(chooser_page_size);
+    MERGE_INT(gateway_headers);
+    MERGE_PTR(jwt_header);
     return conf;
 }
 
@@ -133,6 +143,28 @@ int mnd_conf_session_max_age(const server_rec *s)
 int mnd_conf_chooser_auto_select(const mnd_dir_conf_t *d)
 {
     return int_or(d->chooser_auto_select, 1);
+}
+
+int mnd_conf_chooser_page_size(const mnd_dir_conf_t *d)
+{
+    return int_or(d->chooser_page_size, MND_CHOOSER_PAGE_SIZE);
+}
+
+int mnd_conf_gateway_headers(const mnd_dir_conf_t *d)
+{
+    return int_or(d->gateway_headers, 1);
+}
+
+const char *mnd_conf_jwt_header(const mnd_dir_conf_t *d)
+{
+    if (!d->jwt_header)
+        return MND_DEFAULT_JWT_HEADER;
+    return *d->jwt_header ? d->jwt_header : NULL;
+}
+
+int mnd_conf_jwt_lifetime(const server_rec *s)
+{
+    return int_or(mnd_server_conf(s)->jwt_lifetime, MND_DEFAULT_JWT_LIFETIME);
 }
 
 /* ---- evaluation of the actor expressions ---- */
@@ -221,6 +253,7 @@ static const char *set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
         {MND_DIR_TRANSACTION_LIFETIME, MND_MIN_TXN_LIFETIME, MND_MAX_TXN_LIFETIME},
         {MND_DIR_SESSION_IDLE_TIMEOUT, MND_MIN_SESSION_IDLE, MND_MAX_SESSION_IDLE},
         {MND_DIR_SESSION_MAX_AGE, MND_MIN_SESSION_MAX_AGE, MND_MAX_SESSION_MAX_AGE},
+        {MND_DIR_GATEWAY_JWT_LIFETIME, MND_MIN_JWT_LIFETIME, MND_MAX_JWT_LIFETIME},
     };
     apr_size_t i;
     (void)dconf;
@@ -306,6 +339,42 @@ static const char *set_service(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* ITERATE: each argument is one PEM key file; the first of a server signs. */
+static const char *add_jwt_key_file(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mnd_server_conf_t *conf = mnd_server_conf_rw(cmd->server);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    (void)dconf;
+    if (!path)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid path", cmd->cmd->name, arg);
+    if (!conf->jwt_key_files)
+        conf->jwt_key_files = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(conf->jwt_key_files, const char *) = path;
+    return NULL;
+}
+
+/* A header name (an RFC 9110 token) or Off. */
+static const char *set_jwt_header(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mnd_dir_conf_t *conf = dconf;
+    const char *err;
+    if (!strcasecmp(arg, "Off")) {
+        conf->jwt_header = "";
+        return NULL;
+    }
+    err = mnd_cfg_parse_header_name(cmd->pool, cmd->cmd->name, arg);
+    if (!err)
+        conf->jwt_header = arg;
+    return err;
+}
+
+static const char *set_page_size(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    mnd_dir_conf_t *conf = dconf;
+    return mnd_cfg_parse_int_range(cmd->pool, cmd->cmd->name, arg, 5, MND_CHOOSER_MAX_PAGE_SIZE,
+                                   &conf->chooser_page_size);
+}
+
 const command_rec mnd_cmds[] = {
     AP_INIT_TAKE1(MND_DIR_STORE_MIGRATE, set_server_flag, MND_SERVER_FIELD(store_migrate),
                   RSRC_CONF,
@@ -343,5 +412,19 @@ const command_rec mnd_cmds[] = {
                   RSRC_CONF, "seconds of inactivity that end a session (default 900)"),
     AP_INIT_TAKE1(MND_DIR_SESSION_MAX_AGE, set_seconds, MND_SERVER_FIELD(session_max_age),
                   RSRC_CONF, "seconds after which a session ends in any case (default 28800)"),
+    AP_INIT_TAKE1(MND_DIR_GATEWAY_HEADERS, set_dir_flag, MND_DIR_FIELD(gateway_headers),
+                  RSRC_CONF | ACCESS_CONF,
+                  "On: give the backend Mandaat-* request headers besides the MANDAAT_* "
+                  "environment (default On)"),
+    AP_INIT_TAKE1(MND_DIR_GATEWAY_JWT_HEADER, set_jwt_header, NULL, RSRC_CONF | ACCESS_CONF,
+                  "request header carrying the signed JWT for the backend (default "
+                  "Mandaat-JWT when a key is configured), or Off"),
+    AP_INIT_ITERATE(MND_DIR_GATEWAY_JWT_KEY_FILE, add_jwt_key_file, NULL, RSRC_CONF,
+                    "PEM private key files (EC P-256) signing the gateway JWT: the first "
+                    "signs, all are published at <MandaatEndpointPath>/jwks"),
+    AP_INIT_TAKE1(MND_DIR_GATEWAY_JWT_LIFETIME, set_seconds, MND_SERVER_FIELD(jwt_lifetime),
+                  RSRC_CONF, "seconds a gateway JWT is valid (default 60)"),
+    AP_INIT_TAKE1(MND_DIR_CHOOSER_PAGE_SIZE, set_page_size, NULL, RSRC_CONF | ACCESS_CONF,
+                  "rows on one page of the chooser (default 50, at most 500)"),
     {NULL},
 };

@@ -134,3 +134,19 @@ const char *mnd_cfg_parse_socache(apr_pool_t *p, const char *directive, const ch
     }
     return NULL;
 }
+
+const char *mnd_cfg_parse_header_name(apr_pool_t *p, const char *directive, const char *arg)
+{
+    const char *c;
+    size_t len = strlen(arg);
+
+    if (len < 1 || len > 64)
+        return apr_psprintf(p, "%s: a header name has 1 to 64 characters", directive);
+    for (c = arg; *c; c++) {
+        /* RFC 9110 tchar */
+        if (!apr_isalnum(*c) && !strchr("!#$%&'*+-.^_`|~", *c))
+            return apr_psprintf(p, "%s: '%s' is not a header name (RFC 9110 token characters)",
+                                directive, arg);
+    }
+    return NULL;
+}

@@ -19,7 +19,7 @@ APLOG_USE_MODULE(mandaat);
 /* Stable message ids, like httpd's APLOGNO: ap_log_error(..., MND_LOGNO(0001) "text").
  * Each id is used exactly once (tests/integration/test_module.sh checks this), so an
  * operator can grep for it and a message keeps its id when its wording changes. Never reuse a
- * retired id. Next free id: 0018. */
+ * retired id. Next free id: 0043. */
 #define MND_LOGNO(n) "MND" #n ": "
 
 /* Directive names, used in the command table, in messages and in conf/mandaat.conf. */
@@ -38,6 +38,11 @@ APLOG_USE_MODULE(mandaat);
 #define MND_DIR_TRANSACTION_LIFETIME "MandaatTransactionLifetime"
 #define MND_DIR_SESSION_IDLE_TIMEOUT "MandaatSessionIdleTimeout"
 #define MND_DIR_SESSION_MAX_AGE "MandaatSessionMaxAge"
+#define MND_DIR_GATEWAY_HEADERS "MandaatGatewayHeaders"
+#define MND_DIR_GATEWAY_JWT_HEADER "MandaatGatewayJWTHeader"
+#define MND_DIR_GATEWAY_JWT_KEY_FILE "MandaatGatewayJWTKeyFile"
+#define MND_DIR_GATEWAY_JWT_LIFETIME "MandaatGatewayJWTLifetime"
+#define MND_DIR_CHOOSER_PAGE_SIZE "MandaatChooserPageSize"
 
 /* Defaults and ranges (seconds) of the settings; conf/mandaat.conf documents the same. */
 #define MND_DEFAULT_ENDPOINT_PATH "/mandaat"
@@ -51,6 +56,14 @@ APLOG_USE_MODULE(mandaat);
 #define MND_DEFAULT_SESSION_MAX_AGE 28800
 #define MND_MIN_SESSION_MAX_AGE 300
 #define MND_MAX_SESSION_MAX_AGE 604800
+#define MND_DEFAULT_JWT_HEADER "Mandaat-JWT"
+#define MND_DEFAULT_JWT_LIFETIME 60
+#define MND_MIN_JWT_LIFETIME 10
+#define MND_MAX_JWT_LIFETIME 3600
+/* Where `make install` puts the page templates (MandaatTemplateDir overrides it). */
+#ifndef MND_TEMPLATE_DIR
+#define MND_TEMPLATE_DIR "/usr/share/mod_mandaat/templates"
+#endif
 /* The shortest passphrase accepted; the same rule as mnd_sealer_create. */
 #define MND_MIN_PASSPHRASE_LEN 16
 
@@ -69,6 +82,8 @@ typedef struct mnd_server_conf_t {
     int txn_lifetime;                /* MandaatTransactionLifetime, seconds */
     int session_idle;                /* MandaatSessionIdleTimeout, seconds */
     int session_max_age;             /* MandaatSessionMaxAge, seconds */
+    apr_array_header_t *jwt_key_files; /* MandaatGatewayJWTKeyFile (const char *); NULL: unset */
+    int jwt_lifetime;                /* MandaatGatewayJWTLifetime, seconds */
     /* 1 when a section of this server (or of the main server, whose sections apply to every
      * virtual host) needs sealed state: it has MandaatService. Merged as "or". Such a server
      * needs MandaatCryptoPassphrase, and the socache is set up only when one exists. */
@@ -76,6 +91,9 @@ typedef struct mnd_server_conf_t {
     /* Set at post_config for servers with state_used (shared between servers with the same
      * passphrases); never by a directive. */
     const mnd_sealer_t *sealer;
+    /* Set at post_config: the loaded page templates (pages.c) and gateway keys (keys.c). */
+    const struct mnd_pages_t *pages;
+    const apr_array_header_t *jwt_keys;
 } mnd_server_conf_t;
 
 /* Per-directory configuration (<Location>, <Directory>, and the server's defaults). */
@@ -86,6 +104,9 @@ typedef struct mnd_dir_conf_t {
     const ap_expr_info_t *actor_loa;         /* NULL: unset (level 0) */
     const char *service;                     /* MandaatService; NULL: unset */
     int chooser_auto_select;                 /* MandaatChooserAutoSelect */
+    int chooser_page_size;                   /* MandaatChooserPageSize */
+    int gateway_headers;                     /* MandaatGatewayHeaders */
+    const char *jwt_header;                  /* MandaatGatewayJWTHeader; "" = Off; NULL: unset */
 } mnd_dir_conf_t;
 
 /* What the upstream authentication says about the acting person (mnd_actor_read). */
@@ -131,6 +152,10 @@ int mnd_conf_txn_lifetime(const server_rec *s);            /* seconds */
 int mnd_conf_session_idle(const server_rec *s);            /* seconds */
 int mnd_conf_session_max_age(const server_rec *s);         /* seconds */
 int mnd_conf_chooser_auto_select(const mnd_dir_conf_t *d); /* default On */
+int mnd_conf_chooser_page_size(const mnd_dir_conf_t *d);   /* default 50 */
+int mnd_conf_gateway_headers(const mnd_dir_conf_t *d);     /* default On */
+const char *mnd_conf_jwt_header(const mnd_dir_conf_t *d);  /* NULL when Off */
+int mnd_conf_jwt_lifetime(const server_rec *s);            /* seconds */
 
 /* Evaluate the MandaatActor* expressions for r. No identifier (neither the expression nor
  * r->user gives one) is MND_EFORBIDDEN: nobody authenticated upstream; an expression that
@@ -164,6 +189,9 @@ const char *mnd_cfg_parse_service_id(apr_pool_t *p, const char *directive, const
 /* A literal passphrase of at least MND_MIN_PASSPHRASE_LEN characters; "exec:" and "file:"
  * prefixes are reserved for later and refused. */
 const char *mnd_cfg_parse_passphrase(apr_pool_t *p, const char *directive, const char *arg);
+
+/* An HTTP header name: an RFC 9110 token of at most 64 characters. */
+const char *mnd_cfg_parse_header_name(apr_pool_t *p, const char *directive, const char *arg);
 
 /* Split a socache spec "provider[:args]" into *name and *args (NULL when absent). */
 const char *mnd_cfg_parse_socache(apr_pool_t *p, const char *directive, const char *arg,

@@ -13,37 +13,30 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$here/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${APXS:=apxs}"
-HTTPD=${MANDAAT_TEST_HTTPD:-/usr/sbin/apache2}
-MODDIR=$("$APXS" -q LIBEXECDIR 2>/dev/null) || MODDIR=/usr/lib/apache2/modules
-MODULE=$top_builddir/.libs/mod_mandaat.so
+. "$top_srcdir/tests/lib/httpd.sh"
 
 skip() {
     echo "SKIP: $*"
     exit 77
 }
-[ -x "$HTTPD" ] || skip "no httpd at $HTTPD"
-for m in mpm_event authz_core dbd socache_shmcb; do
-    [ -f "$MODDIR/mod_$m.so" ] || skip "no $MODDIR/mod_$m.so"
-done
-command -v sqlite3 >/dev/null 2>&1 || skip "the sqlite3 command is not installed"
 command -v python3 >/dev/null 2>&1 || skip "python3 (to find a free port) is not installed"
+command -v sqlite3 >/dev/null 2>&1 || skip "the sqlite3 command is not installed"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/mandaat-module.XXXXXX") || exit 1
-chmod 755 "$T"
 failed=0
 
 # Stop every httpd this script started (by the pid in its own PidFile), then clean up.
 cleanup() {
-    for pidfile in "$T"/*/httpd.pid; do
-        [ -f "$pidfile" ] || continue
-        pid=$(cat "$pidfile" 2>/dev/null)
-        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
-    done
-    sleep 1
+    mandaat_httpd_stop_all
     if [ -n "$MANDAAT_TEST_KEEP" ]; then echo "# kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
+
+mandaat_httpd_init "$T" 2>"$T/init.err" || skip "$(cat "$T/init.err")"
+for m in mpm_event authz_core dbd socache_shmcb; do
+    [ -f "$MODDIR/mod_$m.so" ] || skip "no $MODDIR/mod_$m.so"
+done
 
 pass() { echo "ok - $1"; }
 # fail DESCRIPTION [FILE...]: report, and show the files that explain it.
@@ -55,69 +48,23 @@ fail() {
     return 0
 }
 
-# The children switch to this user when the test runs as root; the store directory is theirs.
-RUNAS=
-if [ "$(id -u)" = 0 ]; then
-    for u in www-data nobody; do
-        if id "$u" >/dev/null 2>&1; then RUNAS=$u; break; fi
-    done
-fi
-RUNGROUP=${RUNAS:+$(id -gn "$RUNAS")}
+# The store directory belongs to the User the children switch to when the test runs as root.
 STORE=$T/store
 mkdir -p "$STORE"
 [ -n "$RUNAS" ] && chown "$RUNAS:$RUNGROUP" "$STORE"
 
-# Free ports, asked from the kernel all at once (python3 starts slowly on a busy machine);
-# holding every socket until all are bound makes them distinct.
-PORTS=$(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(64)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))')
-[ -n "$PORTS" ] || skip "cannot find free ports"
-# make_conf NAME [nodbd]: write $T/NAME/httpd.conf; the lines on stdin are appended.
+# make_conf NAME [nodbd]: write $T/NAME/httpd.conf on a fresh port, with mod_dbd unless
+# nodbd; the lines on stdin are appended.
 make_conf() {
-    d=$T/$1
-    port=${PORTS%% *}
-    PORTS=${PORTS#"$port" }
-    mkdir -p "$d"
-    {
-        echo "ServerRoot \"$d\""
-        echo "ServerName localhost"
-        echo "Listen 127.0.0.1:$port"
-        echo "PidFile \"$d/httpd.pid\""
-        echo "ErrorLog \"$d/error.log\""
-        echo "LogLevel warn mandaat:debug"
-        echo "DefaultRuntimeDir \"$d\""
-        echo "Mutex file:$d default"
-        [ -n "$RUNAS" ] && printf 'User %s\nGroup %s\n' "$RUNAS" "$RUNGROUP"
-        echo "LoadModule mpm_event_module \"$MODDIR/mod_mpm_event.so\""
-        echo "LoadModule authz_core_module \"$MODDIR/mod_authz_core.so\""
-        [ "$2" = nodbd ] || echo "LoadModule dbd_module \"$MODDIR/mod_dbd.so\""
-        echo "LoadModule mandaat_module \"$MODULE\""
-        cat
-    } >"$d/httpd.conf"
+    if [ "$2" = nodbd ]; then
+        mandaat_httpd_conf "$1" "$(mandaat_port)"
+    else
+        mandaat_httpd_conf "$1" "$(mandaat_port)" dbd
+    fi
 }
-
-configtest() { "$HTTPD" -f "$T/$1/httpd.conf" -t >"$T/$1/configtest.out" 2>&1; }
-
-# start NAME: -k start must succeed and the daemon write its PidFile.
-start() {
-    "$HTTPD" -f "$T/$1/httpd.conf" -k start >"$T/$1/start.out" 2>&1 || return 1
-    i=0
-    while [ ! -s "$T/$1/httpd.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    [ -s "$T/$1/httpd.pid" ]
-}
-
-# stop NAME: -k stop and wait until the process is gone.
-stop() {
-    pid=$(cat "$T/$1/httpd.pid" 2>/dev/null) || return 1
-    "$HTTPD" -f "$T/$1/httpd.conf" -k stop >"$T/$1/stop.out" 2>&1
-    i=0
-    while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    ! kill -0 "$pid" 2>/dev/null && rm -f "$T/$1/httpd.pid"
-}
+configtest() { mandaat_httpd_configtest "$1"; }
+start() { mandaat_httpd_start "$1"; }
+stop() { mandaat_httpd_stop "$1"; }
 
 # start_refused NAME: -k start must fail and leave no daemon behind.
 start_refused() {
@@ -444,7 +391,9 @@ refused "MandaatSessionIdleTimeout 3600 is longer than MandaatSessionMaxAge 1800
 MandaatSessionMaxAge 1800"
 
 # ---- a complete login configuration starts ----
+# The page templates are read and checked at start: a copy of the shipped ones.
 mkdir -p "$T/templates"
+cp "$top_srcdir"/conf/templates/*.html "$T/templates/"
 make_conf login <<EOF
 $SHMCB
 MandaatEndpointPath /auth/mandaat
@@ -506,6 +455,7 @@ if [ -f "$MODDIR/mod_socache_memcache.so" ]; then
 LoadModule socache_memcache_module "$MODDIR/mod_socache_memcache.so"
 MandaatStoreSOCache memcache:127.0.0.1:1
 $PASS
+MandaatTemplateDir "$top_srcdir/conf/templates"
 <Location /loket>
     MandaatService e-loket
 </Location>

@@ -1,0 +1,58 @@
+/* <MandaatEndpointPath>/cancel (POST with the chooser's CSRF token): the person does not want
+ * to act for anyone now. The transaction is removed; a session from before a switch stays. */
+#include "login.h"
+
+#include <apr_strings.h>
+#include <http_protocol.h>
+
+int mnd_handle_cancel(request_rec *r)
+{
+    mnd_actor_t actor = {0};
+    const char *insz, *csrf;
+    mnd_session_t *s = NULL;
+    apr_hash_t *form;
+    mnd_txn_t *t;
+
+    if (r->method_number != M_POST) {
+        apr_table_setn(r->err_headers_out, "Allow", "POST");
+        mnd_req_fail(r, HTTP_METHOD_NOT_ALLOWED, "method", NULL);
+        return mnd_answer(r);
+    }
+    if (!mnd_login_actor(r, &actor, &insz) || !mnd_login_txn(r, insz, &t) ||
+        !(form = mnd_read_form(r)))
+        return mnd_answer(r);
+    csrf = apr_hash_get(form, "csrf", APR_HASH_KEY_STRING);
+    if (!mnd_ct_streq(csrf, t->csrf)) {
+        mnd_security_event(r, "bad_csrf", "(cancel: the form's token is not the transaction's)");
+        mnd_req_fail(r, HTTP_FORBIDDEN, "csrf", NULL);
+        return mnd_answer(r);
+    }
+    if (mnd_state_remove(r, MND_PURPOSE_TXN, t->id)) {
+        mnd_req_fail(r, HTTP_SERVICE_UNAVAILABLE, "store_unavailable", NULL);
+        return mnd_answer(r);
+    }
+    mnd_cookie_clear(r, MND_COOKIE_TXN, mnd_conf_endpoint_path(r->server));
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MND_LOGNO(0040) "login cancelled by the person");
+    /* With a session to return to (a cancelled switch), the link goes back to the app. */
+    if (mnd_gateway_session_any(r, insz, &s) == NULL && s)
+        return mnd_page_notice(r, "cancel.title", "cancel.done", t->return_to);
+    return mnd_page_notice(r, "cancel.title", "cancel.done", NULL);
+}
+
+int mnd_handle_logout(request_rec *r)
+{
+    const char *handle = mnd_cookie_handle(r, MND_COOKIE_SESSION);
+
+    if (r->method_number != M_GET && r->method_number != M_POST) {
+        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD, POST");
+        mnd_req_fail(r, HTTP_METHOD_NOT_ALLOWED, "method", NULL);
+        return mnd_answer(r);
+    }
+    /* No identity needed: ending a session is always allowed. */
+    if (handle && mnd_state_remove(r, MND_PURPOSE_SESSION, handle)) {
+        mnd_req_fail(r, HTTP_SERVICE_UNAVAILABLE, "store_unavailable", NULL);
+        return mnd_answer(r);
+    }
+    mnd_cookie_clear(r, MND_COOKIE_SESSION, "/");
+    return mnd_page_notice(r, "logout.title", "logout.done", "/");
+}

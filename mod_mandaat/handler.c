@@ -1,0 +1,100 @@
+/* The handler: answers decided earlier (intercepted requests: the redirect to the chooser,
+ * error pages) and the module's endpoints under MandaatEndpointPath, one file each. It runs
+ * really first, so that nothing else, mod_proxy in particular, handles such a request, and it
+ * does not depend on r->handler, which other modules and the configuration set. */
+#include "login.h"
+
+#include <apr_strings.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <util_script.h>
+
+static const struct {
+    const char *name;
+    int (*handle)(request_rec *r);
+} endpoints[] = {
+    {"choose", mnd_handle_choose}, {"switch", mnd_handle_switch}, {"cancel", mnd_handle_cancel},
+    {"logout", mnd_handle_logout}, {"why", mnd_handle_why},       {"jwks", mnd_handle_jwks},
+};
+
+static int answer_intercept(request_rec *r, const mnd_req_t *req)
+{
+    if (!req || !req->intercept)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if (req->status == HTTP_SEE_OTHER) {
+        apr_table_setn(r->headers_out, "Location", req->location);
+        apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+        return HTTP_SEE_OTHER;
+    }
+    return mnd_page_error(r, req->status, req->error, req->back, req->reference);
+}
+
+int mnd_handler(request_rec *r)
+{
+    const mnd_req_t *req = mnd_req_peek(r);
+    const char *name;
+    size_t i;
+
+    if (req && req->intercept)
+        return answer_intercept(r, req);
+    if (!mnd_is_endpoint(r, &name) || !mnd_server_conf(r->server)->pages)
+        return DECLINED;
+    for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
+        if (!strcmp(name, endpoints[i].name))
+            return endpoints[i].handle(r);
+    }
+    return mnd_page_error(r, HTTP_NOT_FOUND, "not_found", NULL, NULL);
+}
+
+int mnd_answer(request_rec *r)
+{
+    return answer_intercept(r, mnd_req_peek(r));
+}
+
+const char *mnd_query_arg(request_rec *r, const char *name)
+{
+    apr_table_t *args = NULL;
+    ap_args_to_table(r, &args);
+    return args ? apr_table_get(args, name) : NULL;
+}
+
+apr_hash_t *mnd_read_form(request_rec *r)
+{
+    apr_array_header_t *pairs = NULL;
+    apr_hash_t *form = apr_hash_make(r->pool);
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    int rc;
+
+    if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
+        mnd_req_fail(r, HTTP_BAD_REQUEST, "bad_request", NULL);
+        return NULL;
+    }
+    rc = ap_parse_form_data(r, NULL, &pairs, 16, MND_FORM_MAX_BYTES);
+    if (rc != OK || !pairs) {
+        mnd_req_fail(r, rc == HTTP_REQUEST_ENTITY_TOO_LARGE ? rc : HTTP_BAD_REQUEST,
+                     "bad_request", NULL);
+        return NULL;
+    }
+    while (pairs->nelts) {
+        ap_form_pair_t *pair = (ap_form_pair_t *)apr_array_pop(pairs);
+        apr_off_t len = 0;
+        apr_size_t size;
+        char *buf;
+        apr_brigade_length(pair->value, 1, &len);
+        if (len < 0 || len > MND_FORM_MAX_BYTES) {
+            mnd_req_fail(r, HTTP_BAD_REQUEST, "bad_request", NULL);
+            return NULL;
+        }
+        size = (apr_size_t)len;
+        buf = apr_palloc(r->pool, size + 1);
+        apr_brigade_flatten(pair->value, buf, &size);
+        buf[size] = '\0';
+        /* A field given twice is ambiguous: which one did the person mean? */
+        if (apr_hash_get(form, pair->name, APR_HASH_KEY_STRING)) {
+            mnd_req_fail(r, HTTP_BAD_REQUEST, "bad_request", NULL);
+            return NULL;
+        }
+        apr_hash_set(form, pair->name, APR_HASH_KEY_STRING, buf);
+    }
+    return form;
+}
