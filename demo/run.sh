@@ -1,37 +1,198 @@
 #!/usr/bin/env bash
 # The mod_mandaat demo, as root on Debian 12: installs the build dependencies, builds, fills an
-# SQLite store with sample data (demo/seed.sh) and shows, for each sample person, every capacity
-# the WSE-loket would offer and why other parties are missing.
+# SQLite store with sample data (demo/seed.sh) and runs, in the foreground on
+# http://127.0.0.1:8080 (MANDAAT_DEMO_PORT), httpd with mod_mandaat in front of a sample
+# e-counter application (demo/app/app.py). A demo-only form login (demo/web/login.html) stands
+# in for the eID login. Ctrl-C stops httpd and the application.
+#
+#   bash demo/run.sh              the web demo
+#   bash demo/run.sh --terminal   no server: prints, for each sample person, every capacity the
+#                                 WSE-loket would offer and why other parties are missing
+#
+# Everything is written under MANDAAT_DEMO_DIR (default /var/tmp/mandaat-demo): build/ (or
+# MANDAAT_DEMO_BUILD, an existing build directory), the store in store/, and web/ (httpd.conf,
+# logs, throwaway key and passphrases, made afresh on every run).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/tests/lib/deps.sh"
 work=${MANDAAT_DEMO_DIR:-/var/tmp/mandaat-demo}
+port=${MANDAAT_DEMO_PORT:-8080}
+httpd=${MANDAAT_DEMO_HTTPD:-/usr/sbin/apache2}
+mode=web
+case ${1:-} in
+--terminal) mode=terminal ;;
+"") ;;
+*) echo "usage: $0 [--terminal]" >&2; exit 2 ;;
+esac
 mkdir -p "$work"
 
-mandaat_install_deps python3
-echo "== building in $work/build"
-mandaat_build "$work/build"
-ctl="$work/build/mandaatctl"
-store="sqlite3:$work/mandaat.db"
-rm -f "$work/mandaat.db" "$work/mandaat.db-wal" "$work/mandaat.db-shm"
+mandaat_install_deps python3 openssl apache2-utils
+build=${MANDAAT_DEMO_BUILD:-$work/build}
+echo "== building in $build"
+mandaat_build "$build"
+ctl="$build/mandaatctl"
+mkdir -p "$work/store"
+db="$work/store/mandaat.db"
+store="sqlite3:$db"
+rm -f "$db" "$db-wal" "$db-shm"
 echo "== sample data ($store)"
 bash "$src/demo/seed.sh" "$ctl" "$store"
 
-show() {
+# ---- --terminal: the capacities per person, from mandaatctl ----
+terminal() {
+    show() {
+        echo
+        echo "-- $1"
+        shift
+        "$ctl" --store "$store" capacities "$@" --explain
+    }
+    local later
+    later=$(date -u -d '+3 days' +%F)
+    show "An Peeters, a citizen" 85.07.30-033.28 wse-loket
+    show "Jan Janssens, director of two companies" 72.04.15-123.94 wse-loket
+    show "Piet Verhoeven, accountant with SSM Mandaatuitvoerder" 90.01.01-345.67 wse-loket
+    show "Piet Verhoeven, three days later: the Garage Dubois mandate has expired" \
+        90.01.01-345.67 wse-loket --at "$later"
+    show "Sofie Maes, accountant lacking SSM Mandaatuitvoerder" 95.06.12-287.32 wse-loket
+    show "Els Claes, legal representative of the firm (executor without a right)" \
+        68.09.22-211.38 wse-loket
+    show "Els Claes, logged in with a means of too low a level" 68.09.22-211.38 wse-loket --loa 2
     echo
-    echo "-- $1"
-    shift
-    "$ctl" --store "$store" capacities "$@" --explain
+    echo "Audit trail: $ctl --store $store audit list"
+    echo "Store:       $db (mandaatctl --store $store ...)"
 }
-later=$(date -u -d '+3 days' +%F)
-show "An Peeters, a citizen" 85.07.30-033.28 wse-loket
-show "Jan Janssens, director of two companies" 72.04.15-123.94 wse-loket
-show "Piet Verhoeven, accountant with SSM Mandaatuitvoerder" 90.01.01-345.67 wse-loket
-show "Piet Verhoeven, three days later: the Garage Dubois mandate has expired" \
-    90.01.01-345.67 wse-loket --at "$later"
-show "Sofie Maes, accountant lacking SSM Mandaatuitvoerder" 95.06.12-287.32 wse-loket
-show "Els Claes, legal representative of the firm (executor without a right)" 68.09.22-211.38 wse-loket
-show "Els Claes, logged in with a means of too low a level" 68.09.22-211.38 wse-loket --loa 2
-echo
-echo "Audit trail: $ctl --store $store audit list"
-echo "Store:       $work/mandaat.db (mandaatctl --store $store ...)"
+if [ "$mode" = terminal ]; then
+    terminal
+    exit 0
+fi
+
+# ---- the web demo ----
+run="$work/web"
+rm -rf "$run"
+mkdir -p "$run/htdocs"
+chmod 755 "$run"
+moddir=$(apxs -q LIBEXECDIR 2>/dev/null) || moddir=/usr/lib/apache2/modules
+module="$build/.libs/mod_mandaat.so"
+user=$(id -un) group=$(id -gn) defines=()
+# As root, httpd's children and the app run as www-data: they need the store, the login page,
+# the app and the password file, but not the key and passphrases (read by httpd as root).
+if [ "$(id -u)" = 0 ]; then
+    user=www-data group=www-data defines=(-D DEMO_AS_ROOT)
+    chmod 755 "$work"
+fi
+chown -R "$user:$group" "$work/store"
+cp "$src/demo/web/"* "$run/htdocs/"
+cp "$src/demo/app/app.py" "$run/app.py"
+chmod -R a+rX "$run/htdocs" "$run/app.py"
+
+# DEMO ONLY: the upstream login's users, the sample persons' INSZ, all with password "demo".
+: >"$run/htpasswd"
+for insz in 85073003328 72041512394 68092221138 90010134567 95061228732 61030315587 79080840206
+do
+    htpasswd -bB -C 5 "$run/htpasswd" "$insz" demo 2>/dev/null
+done
+chgrp "$group" "$run/htpasswd" && chmod 640 "$run/htpasswd"
+
+# A throwaway ES256 signing key for the Mandaat-JWT and random passphrases, new on every run.
+(umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$run/jwt-key.pem" 2>/dev/null)
+passphrase=$(openssl rand -hex 24)
+session_passphrase=$(openssl rand -hex 24)
+app_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# sed replacement text: escape \, & and the | delimiter.
+q() { printf '%s' "$1" | sed 's/[\\&|]/\\&/g'; }
+(umask 077 && sed -e "s|@RUN@|$(q "$run")|g" -e "s|@PORT@|$(q "$port")|g" \
+    -e "s|@APP_PORT@|$(q "$app_port")|g" -e "s|@MODDIR@|$(q "$moddir")|g" \
+    -e "s|@MODULE@|$(q "$module")|g" -e "s|@STORE@|$(q "$db")|g" \
+    -e "s|@TEMPLATES@|$(q "$src/conf/templates")|g" -e "s|@USER@|$(q "$user")|g" \
+    -e "s|@GROUP@|$(q "$group")|g" -e "s|@PASSPHRASE@|$(q "$passphrase")|g" \
+    -e "s|@SESSION_PASSPHRASE@|$(q "$session_passphrase")|g" \
+    "$src/demo/httpd.conf.in" >"$run/httpd.conf")
+if grep -q '@[A-Z_]*@' "$run/httpd.conf"; then
+    echo "demo/httpd.conf.in has a placeholder run.sh does not fill in:" >&2
+    grep -n '@[A-Z_]*@' "$run/httpd.conf" >&2
+    exit 1
+fi
+if ! "$httpd" -f "$run/httpd.conf" "${defines[@]}" -t >"$run/configtest.out" 2>&1; then
+    cat "$run/configtest.out" >&2
+    exit 1
+fi
+
+# Stop what we started, by pid, whatever way the script ends (Ctrl-C included).
+httpd_pid='' app_pid=''
+stop_all() {
+    trap - EXIT INT TERM
+    if [ -n "$httpd_pid" ] && kill -0 "$httpd_pid" 2>/dev/null; then
+        echo
+        echo "== stopping httpd"
+        kill -TERM "$httpd_pid" 2>/dev/null || true
+        wait "$httpd_pid" 2>/dev/null || true
+    fi
+    if [ -n "$app_pid" ] && kill -0 "$app_pid" 2>/dev/null; then
+        echo "== stopping the sample app"
+        kill -TERM "$app_pid" 2>/dev/null || true
+        wait "$app_pid" 2>/dev/null || true
+    fi
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+url="http://127.0.0.1:$port/"
+if [ "$(id -u)" = 0 ]; then
+    # Debian's python3 by its path: one found on root's PATH may be out of www-data's reach.
+    setpriv --reuid="$user" --regid="$group" --clear-groups \
+        /usr/bin/python3 "$run/app.py" "$app_port" "${url%/}" &
+else
+    python3 "$run/app.py" "$app_port" "${url%/}" &
+fi
+app_pid=$!
+"$httpd" -f "$run/httpd.conf" "${defines[@]}" -D FOREGROUND &
+httpd_pid=$!
+
+# Ready when the login page and the app answer; give up if either ended (port in use, say).
+i=0
+until curl -s -o /dev/null -f "${url}login.html"; do
+    if ! kill -0 "$httpd_pid" 2>/dev/null || [ $i -ge 100 ]; then
+        echo "httpd did not start on 127.0.0.1:$port (MANDAAT_DEMO_PORT chooses another port):" >&2
+        tail -n 20 "$run/error.log" >&2 2>/dev/null || true
+        exit 1
+    fi
+    sleep 0.1
+    i=$((i + 1))
+done
+until curl -s -o /dev/null -f "http://127.0.0.1:$app_port/"; do
+    if ! kill -0 "$app_pid" 2>/dev/null || [ $i -ge 200 ]; then
+        echo "the sample app did not start on 127.0.0.1:$app_port" >&2
+        exit 1
+    fi
+    sleep 0.1
+    i=$((i + 1))
+done
+
+cat <<EOF
+
+== the demo runs at  $url
+
+Open it in a browser and log in as a sample person (the login is a DEMO-ONLY stand-in for eID):
+  An Peeters      a citizen: her own name only, selected without a chooser
+  Jan Janssens    director of two companies: the chooser offers himself and both companies
+  Piet Verhoeven  accountant: acts for the firm's clients by mandate; "why" shows the mandate
+                  that awaits approval
+  Sofie Maes      accountant lacking SSM Mandaatuitvoerder: "why" explains it
+  Els Claes, Luc Dubois, Marie Wouters: legal representatives (KBO)
+The sample app at /app shows what it received: the Mandaat-* headers and the decoded JWT.
+
+httpd config: $run/httpd.conf     error log: $run/error.log
+store:        $store  (mandaatctl: $ctl --store $store ...)
+Ctrl-C stops httpd and the app. One line per request follows.
+
+EOF
+# Ctrl-C reaches httpd too, which then ends by itself (status 0); bash may then skip its own
+# INT trap, so the end of httpd is the normal way out.
+status=0
+wait "$httpd_pid" || status=$?
+httpd_pid=''
+[ "$status" -eq 0 ] || echo "httpd ended with status $status; its error log: $run/error.log" >&2
+exit "$status"
