@@ -256,20 +256,24 @@ mnd_error_t *mnd_store_query(mnd_store_t *s, apr_pool_t *p, const char *label, i
     mnd_error_t *err = NULL;
     const char *colbuf[32];
     const char **cols = colbuf;
-    int rv, ncols, i;
+    int rv, ncols, i, seek;
 
     MND_TRY(check_transaction(s, p));
     MND_TRY(statement(s, p, label, &st));
-    rv = apr_dbd_pselect(s->driver, p, s->handle, &res, st, 0, nargs, (const char **)args);
+    /* PostgreSQL results are fetched whole (random access): in apr_dbd_pgsql's sequential mode
+     * a failed query reads as an empty result (an outage would look like "no such service"),
+     * and every end of a result costs a 100 ms sleep. SQLite streams its rows. */
+    seek = s->dialect == MND_DB_PGSQL;
+    rv = apr_dbd_pselect(s->driver, p, s->handle, &res, st, seek, nargs, (const char **)args);
     if (rv && may_reprepare(s)) {
         MND_TRY(reprepare(s, p, label, &st));
         res = NULL;
-        rv = apr_dbd_pselect(s->driver, p, s->handle, &res, st, 0, nargs, (const char **)args);
+        rv = apr_dbd_pselect(s->driver, p, s->handle, &res, st, seek, nargs, (const char **)args);
     }
     if (rv)
         return db_error(s, p, rv, apr_psprintf(p, "query '%s' failed", label));
-    /* Sequential results must be read to the end or the connection stays busy. The pgsql
-     * driver knows the column count only once a row is fetched, and returns "" for NULL from
+    /* Results must be read to the end (sequential ones keep the connection busy, random ones
+     * are freed at the end). The pgsql driver returns "" for NULL from
      * apr_dbd_get_entry; apr_dbd_datum_get tells NULL apart (APR_ENOENT) on both drivers. */
     while ((rv = apr_dbd_get_row(s->driver, p, res, &row, -1)) == 0) {
         if (err)
