@@ -49,7 +49,8 @@ mnd_error_t *mnd_gateway_session(request_rec *r, mnd_store_t *st, const char *in
     const char *handle = mnd_cookie_handle(r, MND_COOKIE_SESSION), *json;
     mnd_session_t *s = NULL;
     mnd_error_t *err;
-    int granted = 0;
+    int granted = 0, ended = 0, idle = mnd_conf_session_idle(r->server);
+    mnd_time_t idle_before;
 
     *out = NULL;
     if (!handle)
@@ -82,8 +83,14 @@ mnd_error_t *mnd_gateway_session(request_rec *r, mnd_store_t *st, const char *in
                       s->service_id, service_id);
         return NULL;
     }
-    if (mnd_session_touch(s, mnd_now(), mnd_conf_session_idle(r->server))) {
+    idle_before = s->idle_until;
+    if (mnd_session_touch(s, mnd_now(), idle)) {
         end_session(r, handle, "idle or absolute timeout");
+        return NULL;
+    }
+    MND_TRY(mnd_state_exists(r, MND_PURPOSE_ENDED, handle, &ended));
+    if (ended) {
+        end_session(r, handle, "logged out");
         return NULL;
     }
     MND_TRY(still_granted(r, st, s, &granted));
@@ -92,8 +99,14 @@ mnd_error_t *mnd_gateway_session(request_rec *r, mnd_store_t *st, const char *in
                                             s->cap_key, s->service_id));
         return NULL;
     }
-    MND_TRY(mnd_session_to_json(r->pool, s, &json));
-    MND_TRY(mnd_state_put(r, MND_PURPOSE_SESSION, s->id, json, apr_time_from_sec(s->expires)));
+    /* The idle deadline is written back only when it moved by a tenth of the idle timeout:
+     * one cache write per session every few minutes instead of one per request, at the cost of
+     * that much precision in the idle timeout. */
+    if (s->idle_until - idle_before >= idle / 10) {
+        MND_TRY(mnd_session_to_json(r->pool, s, &json));
+        MND_TRY(mnd_state_put(r, MND_PURPOSE_SESSION, s->id, json,
+                              apr_time_from_sec(s->expires)));
+    }
     *out = s;
     return NULL;
 }

@@ -48,10 +48,17 @@ int mnd_handle_logout(request_rec *r)
         mnd_req_fail(r, HTTP_METHOD_NOT_ALLOWED, "method", NULL);
         return mnd_answer(r);
     }
-    /* No identity needed: ending a session is always allowed. */
-    if (handle && mnd_state_remove(r, MND_PURPOSE_SESSION, handle)) {
-        mnd_req_fail(r, HTTP_SERVICE_UNAVAILABLE, "store_unavailable", NULL);
-        return mnd_answer(r);
+    /* No identity needed: ending a session is always allowed. The marker first, so that a
+     * concurrent request writing the session back cannot revive it. */
+    if (handle) {
+        apr_time_t until = apr_time_now() + apr_time_from_sec(mnd_conf_session_max_age(r->server));
+        mnd_error_t *err = mnd_state_put(r, MND_PURPOSE_ENDED, handle, "{}", until);
+        if (!err)
+            err = mnd_state_remove(r, MND_PURPOSE_SESSION, handle);
+        if (err) {
+            mnd_req_fail_error(r, err, "logging out");
+            return mnd_answer(r);
+        }
     }
     mnd_cookie_clear(r, MND_COOKIE_SESSION, "/");
     return mnd_page_notice(r, "logout.title", "logout.done", "/");

@@ -22,6 +22,9 @@
 /* Purposes of sealed state (bound into the AAD: a value of one never opens as another). */
 #define MND_PURPOSE_TXN "txn"
 #define MND_PURPOSE_SESSION "session"
+/* A marker that a session was ended by logout: a request that read the session just before
+ * the logout may still write it back; the marker keeps it dead. */
+#define MND_PURPOSE_ENDED "session-ended"
 
 /* Largest sealed transaction and session we accept back from the cache. */
 #define MND_TXN_MAX_JSON (64 * 1024 + 6 * 256 * 1024)

@@ -254,6 +254,10 @@ mnd_error_t *mnd_state_get(request_rec *r, const char *purpose, const char *id, 
 mnd_error_t *mnd_state_take(request_rec *r, const char *purpose, const char *id, size_t max_len,
                             const char **json);
 
+/* Whether a value is kept under (purpose, id), without opening it: for markers whose absence
+ * is the normal case (no probe of the cache on "not found"). MND_ESTORE on failure. */
+mnd_error_t *mnd_state_exists(request_rec *r, const char *purpose, const char *id, int *exists);
+
 /* Remove the value under (purpose, id); absent is not an error. MND_ESTORE on failure. */
 mnd_error_t *mnd_state_remove(request_rec *r, const char *purpose, const char *id);
 

@@ -337,6 +337,21 @@ mnd_error_t *mnd_state_put(request_rec *r, const char *purpose, const char *id, 
     return NULL;
 }
 
+/* After "not found" from a networked cache: apr_redis and apr_memcache also answer "not
+ * found" while their server is down or marked dead, which would read as "expired" instead of
+ * "cache down". A tiny write tells the two apart; shmcb (in our memory) needs no probe. */
+static mnd_error_t *probe_cache(request_rec *r)
+{
+    static const unsigned char key[] = "mandaat-probe";
+    unsigned char one = '1';
+    apr_status_t rv;
+    if (provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
+        return NULL;
+    rv = provider->store(instance, r->server, key, sizeof(key) - 1,
+                         apr_time_now() + apr_time_from_sec(10), &one, 1, r->pool);
+    return rv == APR_SUCCESS ? NULL : cache_error(r, "probe", rv);
+}
+
 /* Retrieve the sealed value, and remove it when take is set, under one lock. */
 static mnd_error_t *fetch_sealed(state_call_t *c, int take, const char **sealed)
 {
@@ -352,11 +367,20 @@ static mnd_error_t *fetch_sealed(state_call_t *c, int take, const char **sealed)
     if (take && rv == APR_SUCCESS)
         rm = provider->remove(instance, r->server, c->key, KEY_LEN, r->pool);
     state_unlock(r);
-    if (APR_STATUS_IS_NOTFOUND(rv))
+    if (APR_STATUS_IS_NOTFOUND(rv)) {
+        MND_TRY(probe_cache(r));
         return mnd_error(r->pool, MND_ENOTFOUND, "state %s: unknown or expired", c->purpose);
+    }
     if (rv != APR_SUCCESS)
         return cache_error(r, "retrieve", rv);
-    if (rm != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rm))
+    /* Single use: on a provider without our lock (redis, memcache) two takes can both read
+     * the value, but the cache deletes atomically, so only one remove finds it; the other
+     * take has lost the race and gets what a late one gets. */
+    if (take && APR_STATUS_IS_NOTFOUND(rm)) {
+        MND_TRY(probe_cache(r));
+        return mnd_error(r->pool, MND_ENOTFOUND, "state %s: already taken", c->purpose);
+    }
+    if (rm != APR_SUCCESS)
         return cache_error(r, "remove", rm); /* single use not guaranteed: refuse */
     if (len > MND_STATE_MAX_VALUE)
         return mnd_error(r->pool, MND_EINVAL, "state %s: the cached value is too long", c->purpose);
@@ -404,7 +428,30 @@ mnd_error_t *mnd_state_remove(request_rec *r, const char *purpose, const char *i
     MND_TRY(state_lock(r));
     rv = provider->remove(instance, r->server, c.key, KEY_LEN, r->pool);
     state_unlock(r);
-    if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv))
+    if (APR_STATUS_IS_NOTFOUND(rv))
+        return probe_cache(r);
+    if (rv != APR_SUCCESS)
         return cache_error(r, "remove", rv);
+    return NULL;
+}
+
+mnd_error_t *mnd_state_exists(request_rec *r, const char *purpose, const char *id, int *exists)
+{
+    state_call_t c;
+    /* Sized for the largest value, like fetch_sealed: shmcb does not check the length. */
+    unsigned char *buf = apr_palloc(r->pool, MND_STATE_MAX_VALUE + 1);
+    unsigned int len = MND_STATE_MAX_VALUE;
+    apr_status_t rv;
+
+    *exists = 0;
+    MND_TRY(state_begin(r, purpose, id, &c));
+    MND_TRY(state_lock(r));
+    rv = provider->retrieve(instance, r->server, c.key, KEY_LEN, buf, &len, r->pool);
+    state_unlock(r);
+    if (APR_STATUS_IS_NOTFOUND(rv))
+        return NULL;
+    if (rv != APR_SUCCESS)
+        return cache_error(r, "retrieve", rv);
+    *exists = 1;
     return NULL;
 }

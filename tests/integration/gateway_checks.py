@@ -358,6 +358,27 @@ def test_attacks():
           "a session is never used for another upstream person", r)
 
 
+OPEN_REDIRECTS = ["//evil.example/", "/\\evil.example/", "https://evil.example/", "/\r\nSet-Cookie:x=1",
+                  "javascript:alert(1)", "%2F%2Fevil.example", "\\\\evil.example", "/\tevil"]
+
+
+def test_open_redirect():
+    b = Browser(JAN)
+    r, form = login_to_chooser(b)
+    if not form:
+        check(False, "open-redirect tests need a chooser", r)
+        return
+    choose(b, form, "Bakkerij")
+    bad = []
+    for payload in OPEN_REDIRECTS:
+        b.get("/mandaat/switch?return_to=" + urllib.parse.quote(payload, safe=""))
+        f = parse_form(b.get("/mandaat/choose").body)
+        r = choose(b, f, "Bakkerij")
+        if r.status != 303 or r.header("Location") != "/":
+            bad.append((payload, r.status, r.header("Location")))
+    check(not bad, "switch never redirects outside the site (%d payloads)" % len(OPEN_REDIRECTS), bad)
+
+
 def test_errors():
     r = Browser().get("/app/")
     check(r.status == 401, "no upstream login: 401 and no chooser", r)
@@ -458,7 +479,7 @@ def main():
     for a in ("base", "short", "dir", "ctl", "store", "errorlog", "accesslog", "pubkey"):
         ap.add_argument("--" + a, required=True)
     ARGS = ap.parse_args()
-    for t in (test_citizen_auto_select, test_director, test_attacks, test_errors,
+    for t in (test_citizen_auto_select, test_director, test_attacks, test_open_redirect, test_errors,
               test_search_and_markup, test_why_sofie, test_auto_select_off, test_audit,
               test_expiry):
         try:
