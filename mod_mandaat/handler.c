@@ -7,7 +7,6 @@
 #include <apr_strings.h>
 #include <http_protocol.h>
 #include <http_request.h>
-#include <util_script.h>
 
 static const struct {
     const char *name;
@@ -53,9 +52,23 @@ int mnd_answer(request_rec *r)
 
 const char *mnd_query_arg(request_rec *r, const char *name)
 {
-    apr_table_t *args = NULL;
-    ap_args_to_table(r, &args);
-    return args ? apr_table_get(args, name) : NULL;
+    /* Query strings are form-encoded ('+' is a space): ap_args_to_table decodes them as a
+     * path would, so a two-word search came out as "a+b". */
+    char *args, *pair, *state = NULL;
+
+    if (!r->args)
+        return NULL;
+    args = apr_pstrdup(r->pool, r->args);
+    for (pair = apr_strtok(args, "&", &state); pair; pair = apr_strtok(NULL, "&", &state)) {
+        char *eq = strchr(pair, '=');
+        char *key = pair, *value = eq ? eq + 1 : (char *)"";
+        if (eq)
+            *eq = '\0';
+        if (ap_unescape_urlencoded(key) != OK || strcmp(key, name) != 0)
+            continue;
+        return ap_unescape_urlencoded(value) == OK ? value : NULL;
+    }
+    return NULL;
 }
 
 apr_hash_t *mnd_read_form(request_rec *r)
