@@ -42,9 +42,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-for m in dbd socache_shmcb proxy proxy_http authn_core authn_file auth_basic authz_user; do
-    [ -f "$MODDIR/mod_$m.so" ] || skip "no $MODDIR/mod_$m.so"
-done
+missing=$(mandaat_httpd_missing dbd socache_shmcb proxy proxy_http authn_core authn_file \
+    auth_basic authz_user)
+[ -z "$missing" ] || skip "no $missing"
 
 # The sample data, and seven more clients ("Klant Aerts" ... "Klant Goossens", born on 1970-01-01
 # ... 07) who give the accountant Piet a mandate each, so that his chooser has more rows than one
@@ -68,25 +68,14 @@ done
 [ -n "$RUNAS" ] && chown -R "$RUNAS:$RUNGROUP" "$STORE"
 
 # Upstream authentication: Basic, one user per sample person, and one with a bad INSZ.
-for u in 72041512394 90010134567 95061228732 12345678901; do
-    if [ -f "$T/htpasswd" ]; then c=; else c=-c; fi
-    htpasswd -b $c "$T/htpasswd" "$u" pw 2>/dev/null || exit 1
-done
+mandaat_basic_users "$T/htpasswd" 72041512394 90010134567 95061228732 12345678901 || exit 1
 
 BACKEND=$(mandaat_port)
 PORT=$(mandaat_port)
 python3 "$here/echo_backend.py" "$BACKEND" &
 BACKEND_PID=$!
 
-auth() {
-    cat <<CONF
-    AuthType Basic
-    AuthName "test eID"
-    AuthBasicProvider file
-    AuthUserFile "$T/htpasswd"
-    AuthzSendForbiddenOnFailure On
-CONF
-}
+auth() { mandaat_basic_auth "$T/htpasswd"; }
 mandaat_httpd_conf br "$PORT" dbd socache_shmcb proxy proxy_http authn_core authn_file \
     auth_basic authz_user <<CONF
 DBDriver sqlite3

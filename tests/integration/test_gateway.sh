@@ -28,9 +28,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-for m in dbd socache_shmcb proxy proxy_http authn_core authn_file auth_basic authz_user; do
-    [ -f "$MODDIR/mod_$m.so" ] || skip "no $MODDIR/mod_$m.so"
-done
+MODULES="dbd socache_shmcb proxy proxy_http authn_core authn_file auth_basic authz_user"
+missing=$(mandaat_httpd_missing $MODULES)
+[ -z "$missing" ] || skip "no $missing"
 
 # The store, the sample data, and one party whose name carries markup.
 STORE=$T/store
@@ -46,10 +46,8 @@ ctl mandate approve --as 90.01.01-345.67 "$(ctl mandate list --party "$MARKUP" -
 [ -n "$RUNAS" ] && chown -R "$RUNAS:$RUNGROUP" "$STORE"
 
 # Upstream authentication: Basic, one user per sample person, and one with a bad INSZ.
-for u in 85073003328 72041512394 68092221138 90010134567 95061228732 12345678901; do
-    if [ -f "$T/htpasswd" ]; then c=; else c=-c; fi
-    htpasswd -b $c "$T/htpasswd" "$u" pw 2>/dev/null || exit 1
-done
+mandaat_basic_users "$T/htpasswd" 85073003328 72041512394 68092221138 90010134567 \
+    95061228732 12345678901 || exit 1
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/gateway-key.pem" 2>/dev/null
 openssl pkey -in "$T/gateway-key.pem" -pubout -out "$T/gateway-pub.pem" 2>/dev/null
 chmod 644 "$T/gateway-key.pem"
@@ -60,15 +58,7 @@ PORT_SHORT=$(mandaat_port)
 python3 "$here/echo_backend.py" "$BACKEND" &
 BACKEND_PID=$!
 
-auth() {
-    cat <<CONF
-    AuthType Basic
-    AuthName "test eID"
-    AuthBasicProvider file
-    AuthUserFile "$T/htpasswd"
-    AuthzSendForbiddenOnFailure On
-CONF
-}
+auth() { mandaat_basic_auth "$T/htpasswd"; }
 mandaat_httpd_conf gw "$PORT" dbd socache_shmcb proxy proxy_http authn_core authn_file \
     auth_basic authz_user <<CONF
 DBDriver sqlite3

@@ -47,9 +47,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 mandaat_httpd_init "$T" || skip "no private httpd possible here"
-for m in dbd socache_redis proxy proxy_http authn_core authn_file auth_basic authz_user; do
-    [ -f "$MODDIR/mod_$m.so" ] || skip "no $MODDIR/mod_$m.so"
-done
+missing=$(mandaat_httpd_missing dbd socache_redis proxy proxy_http authn_core authn_file \
+    auth_basic authz_user)
+[ -z "$missing" ] || skip "no $missing"
 
 fail_setup() {
     echo "not ok - $1"
@@ -131,24 +131,13 @@ fi
 echo "ok - mandaatctl migrate and demo/seed.sh fill the PostgreSQL store"
 
 # ---- upstream login (Basic), the backend ----
-for u in 85073003328 72041512394 68092221138 90010134567; do
-    if [ -f "$T/htpasswd" ]; then c=; else c=-c; fi
-    htpasswd -b $c "$T/htpasswd" "$u" pw 2>/dev/null || exit 1
-done
+mandaat_basic_users "$T/htpasswd" 85073003328 72041512394 68092221138 90010134567 || exit 1
 : >"$T/backend.log"
 python3 "$here/twonode_checks.py" backend "$BACKEND" "$T/backend.log" &
 BACKEND_PID=$!
 
 # ---- the two nodes: one configuration ----
-auth() {
-    cat <<CONF
-    AuthType Basic
-    AuthName "test eID"
-    AuthBasicProvider file
-    AuthUserFile "$T/htpasswd"
-    AuthzSendForbiddenOnFailure On
-CONF
-}
+auth() { mandaat_basic_auth "$T/htpasswd"; }
 node_conf() {
     cat <<CONF
 DBDriver pgsql

@@ -139,3 +139,36 @@ mandaat_httpd_stop_all() {
     done
     return 0
 }
+
+# mandaat_httpd_missing MODULE...: print the first module that MODDIR lacks (nothing when all
+# are there), for a skip message.
+mandaat_httpd_missing() {
+    for _mh_m in "$@"; do
+        [ -f "$MODDIR/mod_$_mh_m.so" ] || { echo "$MODDIR/mod_$_mh_m.so"; return 0; }
+    done
+}
+
+# The tests' stand-in for the upstream eID login: HTTP Basic with one user per person, named by
+# the person's INSZ, password "pw".
+# mandaat_basic_users FILE INSZ...: write the htpasswd FILE.
+mandaat_basic_users() {
+    _mh_f=$1
+    shift
+    rm -f "$_mh_f"
+    for _mh_u in "$@"; do
+        if [ -f "$_mh_f" ]; then _mh_c=; else _mh_c=-c; fi
+        htpasswd -b $_mh_c "$_mh_f" "$_mh_u" pw 2>/dev/null || return 1
+    done
+}
+
+# mandaat_basic_auth FILE: the directives that authenticate a <Location> against FILE; a
+# refused Require is a 403, not a new login prompt.
+mandaat_basic_auth() {
+    cat <<CONF
+    AuthType Basic
+    AuthName "test eID"
+    AuthBasicProvider file
+    AuthUserFile "$1"
+    AuthzSendForbiddenOnFailure On
+CONF
+}
