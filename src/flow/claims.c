@@ -20,7 +20,7 @@
 #define CLAIMS_SID_BYTES 16
 
 /* "person" or "organisation" for a normalised party id, NULL when it is neither. */
-static const char *party_type(apr_pool_t *p, const char *id)
+const char *mnd_claims_party_type(apr_pool_t *p, const char *id)
 {
     mnd_party_kind_t kind;
     const char *norm;
@@ -31,14 +31,14 @@ static const char *party_type(apr_pool_t *p, const char *id)
 
 static int is_org(apr_pool_t *p, const char *id)
 {
-    const char *t = party_type(p, id);
+    const char *t = mnd_claims_party_type(p, id);
     return t && strcmp(t, "organisation") == 0;
 }
 
 /* The ACM doelgroep: BUR for own name, EA for an organisation. A person represented by a
  * mandate has no ACM target group; NULL there, so that a backend written for ACM does not take
  * it for own name. */
-static const char *doelgroep(apr_pool_t *p, const mnd_session_t *s)
+const char *mnd_claims_doelgroep(apr_pool_t *p, const mnd_session_t *s)
 {
     if (s->basis == MND_BASIS_SELF)
         return "BUR";
@@ -73,14 +73,14 @@ apr_array_header_t *mnd_export_vars(apr_pool_t *p, const mnd_session_t *s)
     add_var(a, "MANDAAT_BASIS",
             (unsigned)s->basis < MND_BASIS__N ? mnd_basis_name(s->basis) : NULL);
     add_var(a, "MANDAAT_PARTY", s->party);
-    add_var(a, "MANDAAT_PARTY_TYPE", party_type(p, s->party));
+    add_var(a, "MANDAAT_PARTY_TYPE", mnd_claims_party_type(p, s->party));
     add_var(a, "MANDAAT_PARTY_NAME", s->party_name);
     add_var(a, "MANDAAT_VIA", s->via);
     add_var(a, "MANDAAT_VIA_NAME", s->via ? s->via_name : NULL);
     add_var(a, "MANDAAT_MANDATE_ID",
             s->mandate_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT, s->mandate_id) : NULL);
     add_var(a, "MANDAAT_ACTIONS", s->actions ? mnd_strlist_join(p, s->actions) : NULL);
-    add_var(a, "MANDAAT_DOELGROEPCODE", doelgroep(p, s));
+    add_var(a, "MANDAAT_DOELGROEPCODE", mnd_claims_doelgroep(p, s));
     add_var(a, "MANDAAT_SESSION_EXPIRES", mnd_time_format(p, s->expires));
     add_var(a, "MANDAAT_CAPACITY", s->cap_key);
     return a;
@@ -157,21 +157,19 @@ static int set_str(json_t *o, const char *key, const char *v)
 static json_t *party_object(apr_pool_t *p, const char *id, const char *name)
 {
     json_t *o = json_object();
-    if (o && set_str(o, "type", party_type(p, id)) && set_str(o, "id", id) &&
+    if (o && set_str(o, "type", mnd_claims_party_type(p, id)) && set_str(o, "id", id) &&
         set_str(o, "name", name))
         return o;
     json_decref(o);
     return NULL;
 }
 
-static json_t *string_array(const apr_array_header_t *a, const char *suffix, apr_pool_t *p)
+static json_t *string_array(const apr_array_header_t *a)
 {
     json_t *arr = json_array();
     int i;
     for (i = 0; arr && a && i < a->nelts; i++) {
-        const char *c = APR_ARRAY_IDX(a, i, const char *);
-        const char *v = suffix ? apr_pstrcat(p, c, ":", suffix, NULL) : c;
-        if (json_array_append_new(arr, json_string(v))) {
+        if (json_array_append_new(arr, json_string(APR_ARRAY_IDX(a, i, const char *)))) {
             json_decref(arr);
             return NULL;
         }
@@ -185,7 +183,7 @@ static json_t *authorization_details(apr_pool_t *p, const mnd_session_t *s, cons
     json_t *d = json_object(), *arr = json_array(), *loc = json_array();
     if (!d || !arr || !loc || json_array_append_new(loc, json_string(s->service_id)) ||
         !set_str(d, "type", "mandaat") || json_object_set(d, "locations", loc) ||
-        json_object_set_new(d, "actions", string_array(s->actions, NULL, p)) ||
+        json_object_set_new(d, "actions", string_array(s->actions)) ||
         !set_str(d, "identifier", mid ? mid : s->cap_key) || json_array_append(arr, d)) {
         json_decref(arr);
         arr = NULL;
@@ -195,21 +193,37 @@ static json_t *authorization_details(apr_pool_t *p, const mnd_session_t *s, cons
     return arr;
 }
 
+const char *mnd_claims_rol_3d_name(apr_pool_t *p, const char *service_id)
+{
+    return apr_pstrcat(p, service_id, "_rol_3d", NULL);
+}
+
+apr_array_header_t *mnd_claims_rol_3d(apr_pool_t *p, const mnd_session_t *s)
+{
+    /* Roles carry the represented party's id, so that a role held for another party is never
+     * read as one's own; only own name has bare action codes. */
+    const char *suffix = s->basis == MND_BASIS_SELF ? NULL : s->party;
+    int n = s->actions ? s->actions->nelts : 0, i;
+    apr_array_header_t *r = apr_array_make(p, n > 0 ? n : 1, sizeof(const char *));
+    for (i = 0; i < n; i++) {
+        const char *a = APR_ARRAY_IDX(s->actions, i, const char *);
+        APR_ARRAY_PUSH(r, const char *) = suffix ? apr_pstrcat(p, a, ":", suffix, NULL) : a;
+    }
+    return r;
+}
+
 /* The ACM-compatible members: doelgroep, organisation, legal representative, giver, roles. */
 static int acm_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s)
 {
     int org = is_org(p, s->party);
-    /* Roles carry the represented party's id, so that a role held for another party is never
-     * read as one's own; only own name has bare action codes. */
-    const char *suffix = s->basis == MND_BASIS_SELF ? NULL : s->party;
-    if (!set_str(c, "vo_doelgroepcode", doelgroep(p, s)) ||
+    if (!set_str(c, "vo_doelgroepcode", mnd_claims_doelgroep(p, s)) ||
         !set_str(c, "vo_orgcode", org ? s->party : NULL) ||
         !set_str(c, "vo_orgnaam", org ? s->party_name : NULL) ||
         !set_str(c, "wv_orgcode", s->basis == MND_BASIS_KBO ? s->party : NULL) ||
         !set_str(c, "ssm_mandaatgever", s->basis == MND_BASIS_MANDATE ? s->party : NULL))
         return 0;
-    return json_object_set_new(c, apr_pstrcat(p, s->service_id, "_rol_3d", NULL),
-                               string_array(s->actions, suffix, p)) == 0;
+    return json_object_set_new(c, mnd_claims_rol_3d_name(p, s->service_id),
+                               string_array(mnd_claims_rol_3d(p, s))) == 0;
 }
 
 static int standard_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s, const char *mid)
@@ -235,7 +249,7 @@ static mnd_error_t *claims_check(apr_pool_t *p, const mnd_session_t *s, mnd_time
         bad = "the session lacks its actor, service, party, capacity or id";
     else if ((unsigned)s->basis >= MND_BASIS__N)
         bad = "the session's basis is unknown";
-    else if (!party_type(p, s->party) || (s->via && !party_type(p, s->via)))
+    else if (!mnd_claims_party_type(p, s->party) || (s->via && !mnd_claims_party_type(p, s->via)))
         bad = "party and via must be party ids";
     else if (ttl <= 0 || now < 0 || now > MND_TIME_NONE - ttl)
         bad = "the lifetime must be positive and now a real time";

@@ -29,6 +29,24 @@ const char *mnd_export_header_value(apr_pool_t *p, const char *value);
  * '_', in any case, with '-' and '_' treated alike (what must be scrubbed from requests). */
 int mnd_export_is_ours(const char *name);
 
+/* The helpers below are what the claims and variables are made of, exported so that other
+ * renderings of the same session (the SAML attribute profiles, saml/attrs.h) agree with them
+ * value for value. */
+
+/* "person" (an INSZ) or "organisation" (a KBO number) for a party id; NULL when it is neither. */
+const char *mnd_claims_party_type(apr_pool_t *p, const char *id);
+
+/* The ACM target group of s: "BUR" for own name, "EA" when the represented party is an
+ * organisation, NULL for a person represented by mandate (ACM has no target group for it). */
+const char *mnd_claims_doelgroep(apr_pool_t *p, const mnd_session_t *s);
+
+/* The name of the ACM role claim of a service: "<service_id>_rol_3d". */
+const char *mnd_claims_rol_3d_name(apr_pool_t *p, const char *service_id);
+
+/* The ACM role values of s, in the order of its actions (const char * elements, possibly none):
+ * "<action>:<represented party id>", bare action codes for own name (basis self). */
+apr_array_header_t *mnd_claims_rol_3d(apr_pool_t *p, const mnd_session_t *s);
+
 /* The claims of s as a JSON object (text): iss, aud (the service), iat, exp = now + ttl,
  * jti, sub (the acting person), given_name, family_name, acr, represents, via, basis,
  * mandate_id, authorization_details, vo_doelgroepcode, vo_orgcode, vo_orgnaam, wv_orgcode,
