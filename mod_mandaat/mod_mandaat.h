@@ -47,6 +47,8 @@ APLOG_USE_MODULE(mandaat);
 /* Defaults and ranges (seconds) of the settings; conf/mandaat.conf documents the same. */
 #define MND_DEFAULT_ENDPOINT_PATH "/mandaat"
 #define MND_DEFAULT_SOCACHE "shmcb"
+/* Bytes of shared memory for the default shmcb (MandaatStoreSOCache unset): 16 MiB. */
+#define MND_DEFAULT_SHMCB_SIZE (16 * 1024 * 1024)
 #define MND_DEFAULT_TXN_LIFETIME 600
 #define MND_MIN_TXN_LIFETIME 30
 #define MND_MAX_TXN_LIFETIME 3600

@@ -164,7 +164,13 @@ static int init_cache(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     apr_status_t rv;
 
     if (!instance) {
-        err = provider->create(&instance, NULL, ptemp, pconf);
+        /* No MandaatStoreSOCache: shmcb, but with room for thousands of sessions. Its own
+         * default (512000 bytes) evicted a session after some 60 later logins, which logged
+         * people out. */
+        const char *args = apr_psprintf(ptemp, "%s(%d)",
+                                        ap_runtime_dir_relative(ptemp, "mandaat-state"),
+                                        MND_DEFAULT_SHMCB_SIZE);
+        err = provider->create(&instance, args, ptemp, pconf);
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                          MND_LOGNO(0012) "%s %s: cannot create the cache: %s",

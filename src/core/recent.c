@@ -86,7 +86,6 @@ static int cap_key_valid(const char *k)
 mnd_error_t *mnd_recent_record(mnd_store_t *s, apr_pool_t *p, const char *person,
                                const char *service_id, const char *cap_key, mnd_time_t at)
 {
-    mnd_error_t *err;
     MND_TRY(check_person(p, person));
     MND_TRY(check_service(p, service_id));
     if (!cap_key_valid(cap_key))
@@ -96,19 +95,17 @@ mnd_error_t *mnd_recent_record(mnd_store_t *s, apr_pool_t *p, const char *person
                          RECENT_KEY_DIGITS_MAX);
     if (at == MND_TIME_NONE)
         return mnd_error(p, MND_EINVAL, "recent choices: the time of a choice must be given");
-    /* One transaction: a reader never sees a sixth key, nor the new key missing. */
-    MND_TRY(mnd_store_begin(s));
-    err = mnd_store_exec(
+    /* Two statements, deliberately not one transaction: this runs on the login path, and
+     * apr_dbd's sqlite3 driver serialises every statement of a process under one mutex; a
+     * write transaction held open between statements made another thread of the process wait
+     * in SQLite's busy handler while holding that mutex, so neither could go on until the
+     * busy timeout ran out (5 s stalls under load). Each statement is atomic; between them a
+     * sixth key may exist for a moment, which the list's LIMIT hides. */
+    MND_TRY(mnd_store_exec(
         s, p, "recent_upsert", NULL,
-        MND_ARGV(person, service_id, cap_key, mnd_time_arg(p, at), person, service_id));
-    if (!err)
-        err = mnd_store_exec(s, p, "recent_trim", NULL,
-                             MND_ARGV(person, service_id, person, service_id));
-    if (err) {
-        mnd_store_rollback(s);
-        return err;
-    }
-    return mnd_store_commit(s);
+        MND_ARGV(person, service_id, cap_key, mnd_time_arg(p, at), person, service_id)));
+    return mnd_store_exec(s, p, "recent_trim", NULL,
+                          MND_ARGV(person, service_id, person, service_id));
 }
 
 static mnd_error_t *key_row(void *baton, apr_pool_t *p, const char *const *cols, int ncols)
