@@ -43,29 +43,42 @@ static mnd_error_t *still_granted(request_rec *r, mnd_store_t *st, const mnd_ses
     return NULL;
 }
 
+/* The session of r's cookie, opened: *s stays NULL when there is no cookie or no such
+ * session; MND_EINVAL when it does not open, MND_ESTORE when the cache fails. */
+static mnd_error_t *open_session(request_rec *r, const char **handle, mnd_session_t **s)
+{
+    const char *json;
+    mnd_error_t *err;
+
+    *s = NULL;
+    *handle = mnd_cookie_handle(r, MND_COOKIE_SESSION);
+    if (!*handle)
+        return NULL;
+    err = mnd_state_get(r, MND_PURPOSE_SESSION, *handle, MND_SESSION_MAX_JSON, &json);
+    if (err)
+        return err->rc == MND_ENOTFOUND ? NULL : err;
+    return mnd_session_from_json(r->pool, json, strlen(json), s);
+}
+
 mnd_error_t *mnd_gateway_session(request_rec *r, mnd_store_t *st, const char *insz,
                                  const char *service_id, mnd_session_t **out)
 {
-    const char *handle = mnd_cookie_handle(r, MND_COOKIE_SESSION), *json;
+    const char *handle, *json;
     mnd_session_t *s = NULL;
     mnd_error_t *err;
     int granted = 0, ended = 0, idle = mnd_conf_session_idle(r->server);
     mnd_time_t idle_before;
 
     *out = NULL;
-    if (!handle)
-        return NULL;
-    err = mnd_state_get(r, MND_PURPOSE_SESSION, handle, MND_SESSION_MAX_JSON, &json);
-    if (err && err->rc == MND_ENOTFOUND)
-        return NULL;
-    if (!err)
-        err = mnd_session_from_json(r->pool, json, strlen(json), &s);
+    err = open_session(r, &handle, &s);
     if (err && err->rc == MND_EINVAL) {
         mnd_security_event(r, "bad_session", "(the session does not open; removed)");
         end_session(r, handle, "unreadable");
         return NULL;
     }
     MND_TRY(err);
+    if (!s)
+        return NULL;
     if (!mnd_ct_streq(s->actor, insz)) {
         /* Another person logged in upstream in this browser: never use the session, but leave
          * its state alone (whoever holds a cookie must not be able to end another person's
@@ -113,21 +126,19 @@ mnd_error_t *mnd_gateway_session(request_rec *r, mnd_store_t *st, const char *in
 
 mnd_error_t *mnd_gateway_session_any(request_rec *r, const char *insz, mnd_session_t **out)
 {
-    const char *handle = mnd_cookie_handle(r, MND_COOKIE_SESSION), *json;
+    const char *handle;
     mnd_session_t *s = NULL;
-    mnd_error_t *err;
+    mnd_error_t *err = open_session(r, &handle, &s);
+    int ended = 0;
 
     *out = NULL;
-    if (!handle)
-        return NULL;
-    err = mnd_state_get(r, MND_PURPOSE_SESSION, handle, MND_SESSION_MAX_JSON, &json);
-    if (!err)
-        err = mnd_session_from_json(r->pool, json, strlen(json), &s);
     if (err)
         return err->rc == MND_ESTORE ? err : NULL;
-    if (!mnd_ct_streq(s->actor, insz) || mnd_session_touch(s, mnd_now(), mnd_conf_session_idle(r->server)))
+    if (!s || !mnd_ct_streq(s->actor, insz) ||
+        mnd_session_touch(s, mnd_now(), mnd_conf_session_idle(r->server)))
         return NULL;
-    *out = s;
+    MND_TRY(mnd_state_exists(r, MND_PURPOSE_ENDED, handle, &ended));
+    *out = ended ? NULL : s;
     return NULL;
 }
 

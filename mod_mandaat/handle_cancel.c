@@ -13,11 +13,8 @@ int mnd_handle_cancel(request_rec *r)
     apr_hash_t *form;
     mnd_txn_t *t;
 
-    if (r->method_number != M_POST) {
-        apr_table_setn(r->err_headers_out, "Allow", "POST");
-        mnd_req_fail(r, HTTP_METHOD_NOT_ALLOWED, "method", NULL);
+    if (!mnd_method_ok(r, MND_M(M_POST), "POST"))
         return mnd_answer(r);
-    }
     if (!mnd_login_actor(r, &actor, &insz) || !mnd_login_txn(r, insz, &t) ||
         !(form = mnd_read_form(r)))
         return mnd_answer(r);
@@ -43,11 +40,8 @@ int mnd_handle_logout(request_rec *r)
 {
     const char *handle = mnd_cookie_handle(r, MND_COOKIE_SESSION);
 
-    if (r->method_number != M_GET && r->method_number != M_POST) {
-        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD, POST");
-        mnd_req_fail(r, HTTP_METHOD_NOT_ALLOWED, "method", NULL);
+    if (!mnd_method_ok(r, MND_M(M_GET) | MND_M(M_POST), "GET, HEAD, POST"))
         return mnd_answer(r);
-    }
     /* No identity needed: ending a session is always allowed. The marker first, so that a
      * concurrent request writing the session back cannot revive it. */
     if (handle) {

@@ -172,11 +172,8 @@ int mnd_handle_choose(request_rec *r)
     mnd_actor_t actor = {0};
     const char *insz;
 
-    if (r->method_number != M_GET && r->method_number != M_POST) {
-        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD, POST");
-        mnd_req_fail(r, HTTP_METHOD_NOT_ALLOWED, "method", NULL);
+    if (!mnd_method_ok(r, MND_M(M_GET) | MND_M(M_POST), "GET, HEAD, POST"))
         return mnd_answer(r);
-    }
     if (!mnd_login_actor(r, &actor, &insz))
         return mnd_answer(r);
     return r->method_number == M_POST ? choose(r, insz) : show(r, insz);

@@ -13,11 +13,8 @@ int mnd_handle_jwks(request_rec *r)
     const char *json;
     mnd_error_t *err;
 
-    if (r->method_number != M_GET) {
-        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD");
-        mnd_req_fail(r, HTTP_METHOD_NOT_ALLOWED, "method", NULL);
+    if (!mnd_method_ok(r, MND_M(M_GET), "GET, HEAD"))
         return mnd_answer(r);
-    }
     if (!keys) {
         mnd_req_fail(r, HTTP_NOT_FOUND, "not_found", NULL);
         return mnd_answer(r);

@@ -40,11 +40,8 @@ int mnd_handle_switch(request_rec *r)
     mnd_txn_t *t;
     mnd_error_t *err;
 
-    if (r->method_number != M_GET) {
-        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD");
-        mnd_req_fail(r, HTTP_METHOD_NOT_ALLOWED, "method", NULL);
+    if (!mnd_method_ok(r, MND_M(M_GET), "GET, HEAD"))
         return mnd_answer(r);
-    }
     if (!mnd_login_actor(r, &actor, &insz))
         return mnd_answer(r);
     if (!return_to || !mnd_local_path_ok(return_to))

@@ -18,11 +18,8 @@ int mnd_handle_why(request_rec *r)
     apr_hash_t *v;
     mnd_lang_t lang = mnd_page_lang(r);
 
-    if (r->method_number != M_GET) {
-        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD");
-        mnd_req_fail(r, HTTP_METHOD_NOT_ALLOWED, "method", NULL);
+    if (!mnd_method_ok(r, MND_M(M_GET), "GET, HEAD"))
         return mnd_answer(r);
-    }
     if (!mnd_login_actor(r, &actor, &insz) || !mnd_login_txn(r, insz, &t))
         return mnd_answer(r);
     err = mnd_glue_store(r, &st);

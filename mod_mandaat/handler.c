@@ -45,6 +45,15 @@ int mnd_handler(request_rec *r)
     return mnd_page_error(r, HTTP_NOT_FOUND, "not_found", NULL, NULL);
 }
 
+int mnd_method_ok(request_rec *r, apr_int64_t methods, const char *allow)
+{
+    if (methods & (AP_METHOD_BIT << r->method_number))
+        return 1;
+    apr_table_setn(r->err_headers_out, "Allow", allow);
+    mnd_req_fail(r, HTTP_METHOD_NOT_ALLOWED, "method", NULL);
+    return 0;
+}
+
 int mnd_answer(request_rec *r)
 {
     return answer_intercept(r, mnd_req_peek(r));

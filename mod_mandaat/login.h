@@ -200,7 +200,8 @@ int mnd_is_endpoint(request_rec *r, const char **name);
 mnd_error_t *mnd_gateway_session(request_rec *r, mnd_store_t *st, const char *insz,
                                  const char *service_id, mnd_session_t **out);
 
-/* The unexpired session of r's cookie for insz whatever its service, without the store check
+/* The unexpired, not logged-out session of r's cookie for insz whatever its service, without
+ * the store check
  * (for switch, why and logout, which then resolve themselves); NULL when there is none. */
 mnd_error_t *mnd_gateway_session_any(request_rec *r, const char *insz, mnd_session_t **out);
 
@@ -222,6 +223,11 @@ int mnd_handler(request_rec *r);
 
 /* Answer r as decided by mnd_req_fail / mnd_req_redirect (the handler's return value). */
 int mnd_answer(request_rec *r);
+
+/* Whether r's method is in methods (AP_METHOD_BIT << M_GET | ...); otherwise r is answered
+ * 405 with the Allow header allow (return mnd_answer(r) then). HEAD counts as GET. */
+int mnd_method_ok(request_rec *r, apr_int64_t methods, const char *allow);
+#define MND_M(m) (AP_METHOD_BIT << (m))
 
 int mnd_handle_choose(request_rec *r);
 int mnd_handle_switch(request_rec *r);
