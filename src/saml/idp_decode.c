@@ -100,6 +100,15 @@ static mnd_error_t *parse_params(apr_pool_t *p, const char *s, params_t *out)
 /* Strict base64 (APR decodes; we check first, since APR stops silently at a bad character):
  * the standard alphabet, '=' padding only at the end, ASCII whitespace ignored (some SPs wrap
  * lines). *clean is the text without whitespace. */
+/* Whether s is only printable ASCII (0x20..0x7E). */
+static int printable_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7E)
+            return 0;
+    return 1;
+}
+
 static mnd_error_t *b64_decode(apr_pool_t *p, const char *in, const char **clean, char **out,
                                size_t *outlen)
 {
@@ -337,6 +346,12 @@ mnd_error_t *mnd_saml_decode_request(apr_pool_t *p, const char *method, const ch
     if (pr.relay_state && strlen(pr.relay_state) > MND_SAML_MAX_RELAY)
         return mnd_error(p, MND_EINVAL, "SAML message: RelayState over %d bytes",
                          MND_SAML_MAX_RELAY);
+    /* It goes into the lasso dump (XML) and back out to the SP: what XML cannot carry would
+     * make the pending request unreadable after the person chose. SPs send URLs, ids or
+     * cookies' names; printable ASCII is all they need. */
+    if (pr.relay_state && !printable_ascii(pr.relay_state))
+        return mnd_error(p, MND_EINVAL,
+                         "SAML message: RelayState has characters other than printable ASCII");
     m->relay_state = pr.relay_state;
     MND_TRY(b64_decode(p, pr.saml_request, &clean, &raw, &rawlen));
     if (m->redirect) {

@@ -649,6 +649,22 @@ static void test_relay_state_cap(void **state)
                    MND_EINVAL, "RelayState over 80");
 }
 
+/* A RelayState that XML cannot carry would make the kept request unreadable after the choice
+ * (found by fuzzing): refused up front, signed (Redirect) or appended to a POST. */
+static void test_relay_state_not_printable(void **state)
+{
+    static const char *const bad[] = {"\x01", "a\tb", "\xEF\xBF\xBE", "caf\xC3\xA9", "\x7F"};
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        expect_refused(sp_request(gp, sp1, LASSO_HTTP_METHOD_REDIRECT,
+                                  LASSO_PROFILE_SIGNATURE_HINT_MAYBE, bad[i], NULL),
+                       MND_EINVAL, "printable ASCII");
+        expect_refused(sp_request(gp, sp1, LASSO_HTTP_METHOD_POST,
+                                  LASSO_PROFILE_SIGNATURE_HINT_MAYBE, bad[i], NULL),
+                       MND_EINVAL, "printable ASCII");
+    }
+}
+
 static sp_msg_t get_raw(apr_pool_t *p, const char *data, size_t n)
 {
     sp_msg_t m = {"GET", NULL, NULL, NULL};
@@ -828,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_unknown_sp),
         cmocka_unit_test(test_acs_checks),
         cmocka_unit_test(test_relay_state_cap),
+        cmocka_unit_test(test_relay_state_not_printable),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_xml_attacks),
         cmocka_unit_test(test_sp_rejects_altered_attribute),
