@@ -1,10 +1,10 @@
 /* The SAML 2.0 identity provider over lasso: trust (our key and certificate, the service
- * providers' metadata), our metadata, and the Web SSO profile's two halves: receiving an
+ * providers' metadata), our metadata, the Web SSO profile's two halves: receiving an
  * AuthnRequest (HTTP-Redirect or HTTP-POST) and, once the person chose a capacity, answering
- * with a signed Response by HTTP-POST. Pure: no httpd, no store; the caller keeps the pending
- * request (mnd_saml_request_t.dump) in the login transaction and supplies the subject and its
- * attributes (saml/attrs.h). All signing, verification, encryption and XML parsing is lasso's.
- * See docs/saml.md. */
+ * with a signed Response by HTTP-POST; and SP-initiated single logout. Pure: no httpd, no
+ * store; the caller keeps the pending request (mnd_saml_request_t.dump) in the login
+ * transaction and supplies the subject and its attributes (saml/attrs.h). All signing,
+ * verification, encryption and XML parsing is lasso's. See docs/saml.md. */
 #ifndef MND_SAML_IDP_H
 #define MND_SAML_IDP_H
 
@@ -126,5 +126,42 @@ mnd_error_t *mnd_saml_sso_respond(mnd_saml_idp_t *idp, apr_pool_t *p,
 /* A Response with status Responder/RequestDenied (cancel, no capacity) or NoPassive. */
 mnd_error_t *mnd_saml_sso_deny(mnd_saml_idp_t *idp, apr_pool_t *p, const mnd_saml_request_t *req,
                                int no_passive, mnd_saml_post_t *out);
+
+/* ---- single logout, SP-initiated (idp_slo.c) ---- */
+
+/* A received, verified LogoutRequest. */
+typedef struct mnd_saml_logout_t {
+    const char *sp_entity_id;
+    const char *request_id;
+    const char *name_id;            /* the NameID value (a NameID is required) */
+    apr_array_header_t *session_indexes; /* const char *, possibly empty */
+    const char *relay_state;        /* may be NULL */
+    int post;                       /* came by HTTP-POST (else HTTP-Redirect) */
+    const char *dump;               /* opaque (a lasso logout dump), to answer from */
+} mnd_saml_logout_t;
+
+/* Receive a LogoutRequest ("GET": query, "POST": form body): checks as for the AuthnRequest
+ * (sizes, base64, DEFLATE, no DOCTYPE, no SHA-1, RelayState), then: children other than
+ * Issuer, Signature?, NameID, SessionIndex* (so no EncryptedID), xsi:type, unknown SP,
+ * unsigned (when want_signed_requests), bad signature, a Destination other than our SLO URL,
+ * NotOnOrAfter at or before now, over 32 SessionIndex -> MND_EFORBIDDEN/MND_EINVAL with a
+ * message fit for the log. */
+mnd_error_t *mnd_saml_slo_receive(mnd_saml_idp_t *idp, apr_pool_t *p, const char *method,
+                                  const char *query, const char *body, mnd_time_t now,
+                                  mnd_saml_logout_t **out);
+
+/* Where the LogoutResponse goes: redirect_url, or post (post.url != NULL). */
+typedef struct mnd_saml_slo_answer_t {
+    const char *redirect_url;       /* set for HTTP-Redirect: the full signed URL */
+    mnd_saml_post_t post;           /* set (post.url != NULL) for HTTP-POST; saml_response holds
+                                       the base64 LogoutResponse (posted as SAMLResponse) */
+} mnd_saml_slo_answer_t;
+
+/* The signed (RSA-SHA256) LogoutResponse, status Success, or Responder/PartialLogout when ok is
+ * 0, to the SP's SingleLogoutService (ResponseLocation if present, else Location) from its
+ * metadata: by the request's binding when the SP has an endpoint for it, else by the other;
+ * no SingleLogoutService for HTTP-Redirect or HTTP-POST in its metadata -> MND_EINVAL. */
+mnd_error_t *mnd_saml_slo_respond(mnd_saml_idp_t *idp, apr_pool_t *p, const mnd_saml_logout_t *req,
+                                  int ok, mnd_saml_slo_answer_t *out);
 
 #endif

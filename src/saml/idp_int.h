@@ -1,6 +1,6 @@
 /* Private to src/saml/idp*.c: the IdP object shared by the setup (idp.c), our metadata
- * (idp_meta.c), the checks on incoming messages before lasso sees them (idp_decode.c) and the
- * Web SSO profile (idp_sso.c). */
+ * (idp_meta.c), the checks on incoming messages before lasso sees them (idp_decode.c), the
+ * Web SSO profile (idp_sso.c) and single logout (idp_slo.c). */
 #ifndef MND_SAML_IDP_INT_H
 #define MND_SAML_IDP_INT_H
 
@@ -62,19 +62,30 @@ mnd_error_t *mnd_saml_meta_build(apr_pool_t *p, const mnd_saml_idp_conf_t *conf,
 mnd_error_t *mnd_saml_meta_sp_scan(apr_pool_t *p, const char *xml, const char **entity_id,
                                    int *encrypt, const char **default_acs);
 
-/* An AuthnRequest as received, decoded and checked before lasso parses it (idp_decode.c). */
+/* Which request a message must be: the root element idp_decode.c accepts. */
+typedef enum {
+    MND_SAML_MSG_AUTHN_REQUEST,   /* samlp:AuthnRequest (saml/sso) */
+    MND_SAML_MSG_LOGOUT_REQUEST   /* samlp:LogoutRequest (saml/slo) */
+} mnd_saml_msg_kind_t;
+
+/* A request as received, decoded and checked before lasso parses it (idp_decode.c). */
 typedef struct mnd_saml_inmsg_t {
+    mnd_saml_msg_kind_t kind;
     int redirect;                 /* 1: HTTP-Redirect (query), 0: HTTP-POST (form) */
     const char *lasso_msg;        /* what lasso gets: the query string, or the base64 value */
     const char *relay_state;      /* NULL when absent */
     int signed_msg;               /* a signature is present (SigAlg+Signature, or ds:Signature) */
     const char *issuer;           /* the Issuer's text */
     const char *request_id;
-    int has_acs_url, has_acs_index, has_binding;
+    int has_acs_url, has_acs_index, has_binding; /* AuthnRequest only */
 } mnd_saml_inmsg_t;
 
-/* Decode and check an incoming AuthnRequest: sizes, base64, inflate, no DTD, nesting, the
- * root element, signature algorithms (no SHA-1), one signature at most. */
+/* Decode and check an incoming request of the given kind: sizes, base64, inflate, no DTD,
+ * nesting, the root element, signature algorithms (no SHA-1), one signature at most. */
+mnd_error_t *mnd_saml_decode_message(apr_pool_t *p, mnd_saml_msg_kind_t kind, const char *method,
+                                     const char *query, const char *body, mnd_saml_inmsg_t *out);
+
+/* mnd_saml_decode_message for an AuthnRequest. */
 mnd_error_t *mnd_saml_decode_request(apr_pool_t *p, const char *method, const char *query,
                                      const char *body, mnd_saml_inmsg_t *out);
 

@@ -301,6 +301,9 @@ static LassoSaml2Attribute *make_attr(const mnd_saml_attr_t *a)
         const char *v = APR_ARRAY_IDX(a->values, i, const char *);
         LassoSaml2AttributeValue *av = lasso_saml2_attribute_value_new();
         LassoMiscTextNode *t = lasso_misc_text_node_new_with_string(v ? v : "");
+        /* Without text_child lasso writes the node as an element named XXX around the text
+         * (found by the mellon interop test): the value must be the element's text. */
+        t->text_child = TRUE;
         lasso_list_add_new_gobject(av->any, t);
         lasso_list_add_new_gobject(at->AttributeValue, av);
     }

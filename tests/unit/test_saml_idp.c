@@ -344,7 +344,10 @@ static void test_redirect_login(void **state)
     assert_non_null(strstr(xml, "NameFormat=\"urn:oasis:names:tc:SAML:2.0:attrname-format:uri\""));
     assert_non_null(strstr(xml, "FriendlyName=\"party\""));
     assert_non_null(strstr(xml, "attrname-format:basic"));
-    assert_non_null(strstr(xml, ">ORG12345<"));
+    /* The values are the AttributeValue's text, nothing around them. */
+    assert_non_null(strstr(xml, "<saml:AttributeValue>ORG12345</saml:AttributeValue>"));
+    assert_non_null(strstr(xml, "<saml:AttributeValue>0123456749</saml:AttributeValue>"));
+    assert_null(strstr(xml, "XXX"));
     assert_non_null(strstr(xml, "&lt;&amp;\"second\"&gt;"));
     /* On the wire: the assertion signed (RSA-SHA256), the Response not (sign_response 0). */
     {
@@ -380,7 +383,10 @@ static void test_post_login_encrypted_signed_response(void **state)
     assert_non_null(strstr(dec, "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\""));
     assert_non_null(strstr(dec, "xmldsig-more#rsa-sha256"));
     assert_null(strstr(dec, "rsa-sha1"));
-    assert_non_null(strstr(xml, ">ORG12345<"));
+    /* The values are the AttributeValue's text, nothing around them. */
+    assert_non_null(strstr(xml, "<saml:AttributeValue>ORG12345</saml:AttributeValue>"));
+    assert_non_null(strstr(xml, "<saml:AttributeValue>0123456749</saml:AttributeValue>"));
+    assert_null(strstr(xml, "XXX"));
     apr_pool_destroy(p);
 }
 
@@ -755,6 +761,11 @@ static void test_xml_attacks(void **state)
         deep = apr_pstrcat(p, deep, "</e>", NULL);
     deep = apr_pstrcat(p, deep, "</samlp:AuthnRequest>", NULL);
     expect_refused(post_with_xml(p, deep), MND_EINVAL, "nested deeper");
+    /* lasso would build a NameIDPolicy of another class from its xsi:type. */
+    expect_refused(post_with_xml(p, AR_OPEN "<samlp:NameIDPolicy xmlns:xsi=\"http://www.w3.org/2001/"
+                                    "XMLSchema-instance\" xsi:type=\"samlp:ExtensionsType\"/>"
+                                    "</samlp:AuthnRequest>"),
+                   MND_EINVAL, "xsi:type not allowed");
     apr_pool_destroy(p);
 }
 
