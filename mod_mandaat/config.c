@@ -9,6 +9,7 @@
  * filesystem run in the check_config hook (config_check.c), so `apachectl configtest` sees
  * them; the socache directive hands over to state_glue.c, which owns the cache. */
 #include "mod_mandaat.h"
+#include "saml.h"
 
 #include "html/chooser.h"
 
@@ -69,6 +70,8 @@ void *mnd_server_conf_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(session_max_age);
     MERGE_PTR(jwt_key_files);
     MERGE_INT(jwt_lifetime);
+    MERGE_PTR(public_url);
+    MERGE_PTR(saml);
     conf->state_used = base->state_used || add->state_used;
     return conf;
 }
@@ -426,5 +429,6 @@ const command_rec mnd_cmds[] = {
                   RSRC_CONF, "seconds a gateway JWT is valid (default 60)"),
     AP_INIT_TAKE1(MND_DIR_CHOOSER_PAGE_SIZE, set_page_size, NULL, RSRC_CONF | ACCESS_CONF,
                   "rows on one page of the chooser (default 50, at most 500)"),
+    MND_SAML_CMDS,
     {NULL},
 };

@@ -155,7 +155,7 @@ static mnd_error_t *start_login(request_rec *r, mnd_store_t *st, const mnd_actor
     if (!mnd_local_path_ok(return_to))
         return_to = "/";
     MND_TRY(mnd_glue_resolve(r, st, insz, service_id, actor->loa, &res));
-    MND_TRY(mnd_login_begin(r, actor, insz, service_id, "gateway", return_to, NULL, &txn));
+    MND_TRY(mnd_login_begin(r, actor, insz, service_id, "gateway", return_to, NULL, NULL, &txn));
     if (res->capacities->nelts == 1 && mnd_conf_chooser_auto_select(d)) {
         const mnd_capacity_t *cap = APR_ARRAY_IDX(res->capacities, 0, const mnd_capacity_t *);
         MND_TRY(mnd_login_complete(r, st, txn, cap, &mnd_req(r)->session));

@@ -1,6 +1,6 @@
 /* <MandaatEndpointPath>/cancel (POST with the chooser's CSRF token): the person does not want
  * to act for anyone now. The transaction is removed; a session from before a switch stays. */
-#include "login.h"
+#include "saml.h"
 
 #include <apr_strings.h>
 #include <http_protocol.h>
@@ -30,6 +30,8 @@ int mnd_handle_cancel(request_rec *r)
     }
     mnd_cookie_clear(r, MND_COOKIE_TXN, mnd_conf_endpoint_path(r->server));
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MND_LOGNO(0040) "login cancelled by the person");
+    if (!strcmp(t->protocol, "saml"))
+        return mnd_saml_after_cancel(r, t);
     /* With a session to return to (a cancelled switch), the link goes back to the app. */
     if (mnd_gateway_session_any(r, insz, &s) == NULL && s)
         return mnd_page_notice(r, "cancel.title", "cancel.done", t->return_to);
@@ -45,10 +47,7 @@ int mnd_handle_logout(request_rec *r)
     /* No identity needed: ending a session is always allowed. The marker first, so that a
      * concurrent request writing the session back cannot revive it. */
     if (handle) {
-        apr_time_t until = apr_time_now() + apr_time_from_sec(mnd_conf_session_max_age(r->server));
-        mnd_error_t *err = mnd_state_put(r, MND_PURPOSE_ENDED, handle, "{}", until);
-        if (!err)
-            err = mnd_state_remove(r, MND_PURPOSE_SESSION, handle);
+        mnd_error_t *err = mnd_login_end_session(r, handle);
         if (err) {
             mnd_req_fail_error(r, err, "logging out");
             return mnd_answer(r);

@@ -2,7 +2,7 @@
  * paging by query parameters q and page), POST takes the choice. The choice must carry the
  * transaction's CSRF token and an offer token of this transaction, and the capacity is
  * resolved again at POST time: a mandate revoked while the page was open is refused. */
-#include "login.h"
+#include "saml.h"
 
 #include "core/recent.h"
 #include "html/chooser.h"
@@ -108,9 +108,13 @@ static int show(request_rec *r, const char *insz)
     return mnd_page_send(r, HTTP_OK, MND_PAGE_CHOOSER, page_values(r, t, res, &view, lang));
 }
 
-/* Where a completed login continues. */
-static int continue_after(request_rec *r, const mnd_txn_t *t)
+/* Where a completed login continues: back into the gateway's location, or the protocol's
+ * answer to the partner that asked. */
+static int continue_after(request_rec *r, mnd_store_t *st, const mnd_txn_t *t,
+                          const mnd_session_t *s)
 {
+    if (!strcmp(t->protocol, "saml"))
+        return mnd_saml_after_choice(r, st, t, s);
     if (strcmp(t->protocol, "gateway") != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       MND_LOGNO(0037) "no completion for protocol %s", t->protocol);
@@ -164,7 +168,7 @@ static int choose(request_rec *r, const char *insz)
         mnd_req_fail_error(r, err, "completing the choice");
         return mnd_answer(r);
     }
-    return continue_after(r, t);
+    return continue_after(r, st, t, s);
 }
 
 int mnd_handle_choose(request_rec *r)

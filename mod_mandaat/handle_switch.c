@@ -54,7 +54,7 @@ int mnd_handle_switch(request_rec *r)
     if (!err)
         err = mnd_glue_store(r, &st);
     if (!err)
-        err = mnd_login_begin(r, &actor, insz, s->service_id, "gateway", return_to,
+        err = mnd_login_begin(r, &actor, insz, s->service_id, "gateway", return_to, NULL,
                               hint_key(r, st, s), &t);
     if (err) {
         mnd_req_fail_error(r, err, "switching party");

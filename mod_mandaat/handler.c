@@ -2,7 +2,7 @@
  * error pages) and the module's endpoints under MandaatEndpointPath, one file each. It runs
  * really first, so that nothing else, mod_proxy in particular, handles such a request, and it
  * does not depend on r->handler, which other modules and the configuration set. */
-#include "login.h"
+#include "saml.h"
 
 #include <apr_strings.h>
 #include <http_protocol.h>
@@ -14,6 +14,8 @@ static const struct {
 } endpoints[] = {
     {"choose", mnd_handle_choose}, {"switch", mnd_handle_switch}, {"cancel", mnd_handle_cancel},
     {"logout", mnd_handle_logout}, {"why", mnd_handle_why},       {"jwks", mnd_handle_jwks},
+    {"saml/metadata", mnd_handle_saml_metadata}, {"saml/sso", mnd_handle_saml_sso},
+    {"saml/login", mnd_handle_saml_login},       {"saml/slo", mnd_handle_saml_slo},
 };
 
 static int answer_intercept(request_rec *r, const mnd_req_t *req)

@@ -44,7 +44,8 @@ int mnd_login_actor(request_rec *r, mnd_actor_t *actor, const char **insz)
 
 mnd_error_t *mnd_login_begin(request_rec *r, const mnd_actor_t *actor, const char *insz,
                              const char *service_id, const char *protocol,
-                             const char *return_to, const char *hint_key, mnd_txn_t **out)
+                             const char *return_to, const char *proto_state,
+                             const char *hint_key, mnd_txn_t **out)
 {
     int lifetime = mnd_conf_txn_lifetime(r->server);
     const char *json;
@@ -55,6 +56,7 @@ mnd_error_t *mnd_login_begin(request_rec *r, const mnd_actor_t *actor, const cha
     t->family_name = actor->family_name;
     t->loa = actor->loa > 100 ? 100 : actor->loa;
     t->return_to = return_to;
+    t->proto_state = proto_state;
     t->hint_key = hint_key;
     MND_TRY(mnd_txn_to_json(r->pool, t, &json));
     /* Kept a while past its expiry, so that a late choice gets "expired, go back to <the
@@ -189,4 +191,11 @@ void mnd_login_notes(request_rec *r, const mnd_session_t *s)
         apr_table_setn(n, "MANDAAT_MANDATE_ID",
                        apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)s->mandate_id));
     apr_table_setn(n, "MANDAAT_TXN", s->txn_id);
+}
+
+mnd_error_t *mnd_login_end_session(request_rec *r, const char *handle)
+{
+    apr_time_t until = apr_time_now() + apr_time_from_sec(mnd_conf_session_max_age(r->server));
+    MND_TRY(mnd_state_put(r, MND_PURPOSE_ENDED, handle, "{}", until));
+    return mnd_state_remove(r, MND_PURPOSE_SESSION, handle);
 }

@@ -49,6 +49,9 @@ typedef struct mnd_req_t {
     const char *reference;  /* transaction id shown for the helpdesk, or NULL */
     mnd_session_t *session; /* the valid session of a gateway request, or NULL */
     int checked;            /* the gateway's session check ran for this request */
+    const char *form_target; /* an origin the page's forms may post to besides 'self' (the
+                                SAML ACS), or NULL */
+    int manual_post;        /* the posting page waits for the person's click */
 } mnd_req_t;
 
 /* The state of r (created on first use). */
@@ -102,7 +105,13 @@ int mnd_scrub_fixups(request_rec *r);
 
 /* ---- pages.c ---- */
 
-typedef enum mnd_page_id_t { MND_PAGE_CHOOSER = 0, MND_PAGE_WHY, MND_PAGE_ERROR, MND_PAGE__N } mnd_page_id_t;
+typedef enum mnd_page_id_t {
+    MND_PAGE_CHOOSER = 0,
+    MND_PAGE_WHY,
+    MND_PAGE_ERROR,
+    MND_PAGE_POST, /* posts a protocol message to a partner (SAML) */
+    MND_PAGE__N
+} mnd_page_id_t;
 
 /* post_config hook: load and check every template of every server that needs pages; a bad
  * template refuses start with its file, line and column. */
@@ -151,12 +160,13 @@ const apr_array_header_t *mnd_keys(const server_rec *s);
  * answered through mnd_req_fail). *insz is the normalised INSZ. Returns 0 when r is answered. */
 int mnd_login_actor(request_rec *r, mnd_actor_t *actor, const char **insz);
 
-/* Start a login transaction of protocol for actor/service with return_to (gateway) and keep
- * it; sets the transaction cookie. hint_key is the capacity the login_hint designates or
- * NULL. */
+/* Start a login transaction of protocol for actor/service with return_to (gateway) or
+ * proto_state (the protocol's pending request) and keep it; sets the transaction cookie.
+ * hint_key is the capacity the login_hint designates or NULL. */
 mnd_error_t *mnd_login_begin(request_rec *r, const mnd_actor_t *actor, const char *insz,
                              const char *service_id, const char *protocol,
-                             const char *return_to, const char *hint_key, mnd_txn_t **out);
+                             const char *return_to, const char *proto_state,
+                             const char *hint_key, mnd_txn_t **out);
 
 /* The transaction of r's cookie, checked against insz. Answers r itself (expired page,
  * foreign transaction, store down) and returns 0 when it cannot be used. */
@@ -172,6 +182,10 @@ mnd_error_t *mnd_login_complete(request_rec *r, mnd_store_t *st, mnd_txn_t *txn,
  * (the self row of res), else the masked INSZ. */
 const char *mnd_login_actor_name(request_rec *r, const mnd_txn_t *t, const mnd_resolution_t *res,
                                  mnd_lang_t lang);
+
+/* End the session under handle for good (logout, single logout): a marker first, so that a
+ * concurrent request writing the session back cannot revive it, then its state. */
+mnd_error_t *mnd_login_end_session(request_rec *r, const char *handle);
 
 /* Set the request notes and env for CustomLog of session s (MANDAAT_ACTOR, ...). */
 void mnd_login_notes(request_rec *r, const mnd_session_t *s);

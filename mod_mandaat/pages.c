@@ -25,6 +25,8 @@ static const char *const chooser_names[] = {COMMON,   "form_action", "csrf",    
                                             "why_url", "cancel_url", "matched", "total", NULL};
 static const char *const why_names[] = {COMMON, "misses", "back_url", NULL};
 static const char *const error_names[] = {COMMON, "title", "message", "back", "reference", NULL};
+static const char *const post_names[] = {COMMON,          "title",       "message", "action",
+                                         "saml_response", "relay_field", "auto",    NULL};
 
 static const struct {
     const char *file;
@@ -33,6 +35,7 @@ static const struct {
     {"chooser.html", chooser_names},
     {"why.html", why_names},
     {"error.html", error_names},
+    {"post.html", post_names},
 };
 
 static const char *template_dir(const server_rec *s)
@@ -102,14 +105,17 @@ const mnd_catalog_t *mnd_page_catalog(request_rec *r)
 static void security_headers(request_rec *r, const char *nonce)
 {
     apr_table_t *h = r->err_headers_out;
+    const mnd_req_t *req = mnd_req_peek(r);
+    /* A page that posts to a partner (the SAML ACS) names that origin, and only that. */
+    const char *target = req && req->form_target ? req->form_target : "";
     apr_table_setn(h, "Cache-Control", "no-store");
     apr_table_setn(h, "Pragma", "no-cache");
     apr_table_setn(h, "Content-Security-Policy",
                    apr_psprintf(r->pool,
                                 "default-src 'none'; style-src 'nonce-%s'; script-src "
-                                "'nonce-%s'; form-action 'self'; "
+                                "'nonce-%s'; form-action 'self'%s%s; "
                                 "frame-ancestors 'none'; base-uri 'none'",
-                                nonce, nonce));
+                                nonce, nonce, *target ? " " : "", target));
     apr_table_setn(h, "X-Frame-Options", "DENY");
     apr_table_setn(h, "X-Content-Type-Options", "nosniff");
     apr_table_setn(h, "Referrer-Policy", "no-referrer");

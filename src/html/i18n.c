@@ -190,6 +190,22 @@ static const msg_def_t builtin_msgs[] = {
       "This page does not exist."}},
     /* {1} transaction id to quote to the helpdesk */
     {"error.reference", {"Referentie: {1}", "Référence : {1}", "Referenz: {1}", "Reference: {1}"}},
+    {"error.saml_replay",
+     {"Deze aanmeldingsvraag werd al gebruikt. Ga terug naar de toepassing en meld opnieuw aan.",
+      "Cette demande de connexion a déjà été utilisée. Retournez à l'application et "
+      "reconnectez-vous.",
+      "Diese Anmeldeanfrage wurde bereits verwendet. Gehen Sie zur Anwendung zurück und melden "
+      "Sie sich erneut an.",
+      "This login request was used already. Go back to the application and log in again."}},
+    {"error.saml_request",
+     {"De toepassing stuurde een aanmeldingsvraag die niet aanvaard wordt. Neem contact op met "
+      "de beheerder van de toepassing.",
+      "L'application a envoyé une demande de connexion qui n'est pas acceptée. Contactez "
+      "l'administrateur de l'application.",
+      "Die Anwendung hat eine Anmeldeanfrage gesendet, die nicht angenommen wird. Wenden Sie "
+      "sich an den Verwalter der Anwendung.",
+      "The application sent a login request that is not accepted. Contact the application's "
+      "administrator."}},
     {"error.service_unknown",
      {"Deze dienst is niet correct ingesteld. Meld dit aan de beheerder van de dienst.",
       "Ce service n'est pas configuré correctement. Signalez-le à l'administrateur du service.",
@@ -294,6 +310,38 @@ static const msg_def_t builtin_msgs[] = {
       "JavaScript ist deaktiviert. Klicken Sie auf Weiter, um fortzufahren.",
       "JavaScript is disabled. Click Continue to proceed."}},
     {"page.skip_link", {"Naar de inhoud", "Aller au contenu", "Zum Inhalt", "Skip to content"}},
+    {"saml.denied.loa",
+     {"De toepassing vraagt een hoger betrouwbaarheidsniveau dan dat van uw aanmelding. Meld "
+      "aan met uw eID of itsme en probeer opnieuw.",
+      "L'application demande un niveau de confiance plus élevé que celui de votre connexion. "
+      "Connectez-vous avec votre eID ou itsme et réessayez.",
+      "Die Anwendung verlangt ein höheres Vertrauensniveau als das Ihrer Anmeldung. Melden Sie "
+      "sich mit Ihrer eID oder itsme an und versuchen Sie es erneut.",
+      "The application asks for a higher level of assurance than your login has. Log in with "
+      "your eID or itsme and try again."}},
+    {"saml.denied.passive",
+     {"U moet eerst kiezen voor wie u optreedt; de toepassing vroeg om geen keuze te tonen.",
+      "Vous devez d'abord choisir pour qui vous agissez ; l'application a demandé de ne pas "
+      "afficher de choix.",
+      "Sie müssen zuerst wählen, für wen Sie handeln; die Anwendung bat, keine Auswahl zu "
+      "zeigen.",
+      "You first need to choose for whom you act; the application asked not to show a "
+      "choice."}},
+    {"saml.denied.title",
+     {"Terug naar de toepassing", "Retour à l'application", "Zurück zur Anwendung",
+      "Back to the application"}},
+    {"saml.logout.done",
+     {"U bent afgemeld.", "Vous êtes déconnecté.", "Sie sind abgemeldet.",
+      "You are logged out."}},
+    {"saml.logout.title",
+     {"Afmelden", "Déconnexion", "Abmelden", "Logging out"}},
+    {"saml.post.message",
+     {"U wordt teruggestuurd naar de toepassing. Gebeurt dat niet, kies dan Doorgaan.",
+      "Vous êtes renvoyé vers l'application. Si rien ne se passe, choisissez Continuer.",
+      "Sie werden zur Anwendung zurückgeleitet. Geschieht das nicht, wählen Sie Weiter.",
+      "You are being sent back to the application. If nothing happens, choose Continue."}},
+    {"saml.post.title",
+     {"Aangemeld", "Connecté", "Angemeldet", "Logged in"}},
     {"why.advice.basis_not_accepted",
      {"Kies een andere hoedanigheid, of gebruik een ander kanaal van dit e-loket.",
       "Choisissez une autre qualité, ou utilisez un autre canal de ce guichet électronique.",

@@ -83,13 +83,15 @@ said() { cat "$T/$1"/*.out "$T/$1/error.log" 2>/dev/null | grep -F -q -- "$2"; }
 db_version() { sqlite3 "$1" 'SELECT MAX(version) FROM schema_version' 2>/dev/null; }
 
 # ---- the annotated reference configuration documents exactly the command table ----
-cfg_c=$top_srcdir/mod_mandaat/config.c
-hdr=$top_srcdir/mod_mandaat/mod_mandaat.h
+# (the SAML directives' table entries are a macro in saml.h, spliced into mnd_cmds)
+cfg_c="$top_srcdir/mod_mandaat/config.c $top_srcdir/mod_mandaat/saml.h"
+hdr="$top_srcdir/mod_mandaat/mod_mandaat.h $top_srcdir/mod_mandaat/saml.h"
 code_names=$(
-    sed -n 's/.*AP_INIT_[A-Z0-9_]*( *\([A-Za-z0-9_"]*\).*/\1/p' "$cfg_c" | while read -r sym; do
+    # shellcheck disable=SC2086
+    sed -n 's/.*AP_INIT_[A-Z0-9_]*( *\([A-Za-z0-9_"]*\).*/\1/p' $cfg_c | while read -r sym; do
         case $sym in
         \"*) echo "$sym" | tr -d '"' ;;
-        *) sed -n "s/^#define $sym \"\\([^\"]*\\)\".*/\\1/p" "$hdr" ;;
+        *) sed -n "s/^#define $sym \"\\([^\"]*\\)\".*/\\1/p" $hdr ;;
         esac
     done | sort -u
 )
