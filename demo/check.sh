@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Clicks through the running web demo with curl, as a browser would: log in (the demo-only
 # form login), open the sample e-counter at /app/, choose a party in the chooser, and check what
-# the application received, including the Mandaat-JWT's ES256 signature against /mandaat/jwks.
+# the application received, including the Mandaat-JWT's ES256 signature against /mandaat/jwks;
+# then the SAML e-counter /saml-app/ through mod_auth_mellon, the SAML IdP and single logout.
 # Usage: bash demo/check.sh [URL]   (default http://127.0.0.1:${MANDAAT_DEMO_PORT:-8080}/)
 # Prints "ok - ..." or "not ok - ..." per check; exits 1 if any failed.
 set -uo pipefail
@@ -127,6 +128,62 @@ app "/app/dossier?x=1"
 check "Piet: back at /app/dossier?x=1, acting for Garage Dubois by mandate 3 via the firm" \
     '[ "$code" = 200 ] && grep -q "<code>/dossier?x=1</code>" "$tmp/app.html" && [ "$(got Mandaat-Party)" = 0745678986 ] && [ "$(got Mandaat-Basis)" = mandate ] && [ "$(got Mandaat-Mandate-Id)" = 3 ] && [ "$(got Mandaat-Via)" = 0634567862 ]'
 check "Piet: the JWT verifies" verify_jwt
+
+# ---- the SAML e-counter: mod_auth_mellon asks mod_mandaat's SAML IdP ----
+# post_form FILE: the posting page's form as urlencoded data (SAMLResponse, RelayState).
+post_form() {
+    python3 - "$1" <<'EOF'
+import html, re, sys, urllib.parse
+s = open(sys.argv[1]).read()
+d = {"SAMLResponse": html.unescape(re.search(r'name="SAMLResponse" value="([^"]*)"', s).group(1))}
+rs = re.search(r'name="RelayState" value="([^"]*)"', s)
+if rs:
+    d["RelayState"] = html.unescape(rs.group(1))
+print(urllib.parse.urlencode(d))
+EOF
+}
+# saml_start: /saml-app/ -> mellon -> our saml/sso; prints where saml/sso sends the browser.
+saml_start() {
+    local l1 l2
+    l1=$(c -o /dev/null -w '%{redirect_url}' "$base/saml-app/")
+    l2=$(c -o /dev/null -w '%{redirect_url}' "$l1")
+    case $l2 in "$base/mandaat/saml/sso?"*) ;; *) return 1 ;; esac
+    c -o "$tmp/sso.html" -w '%{http_code} %{redirect_url}' "$l2"
+}
+login 72041512394
+code=$(saml_start)
+check "SAML: /saml-app/ sends a signed AuthnRequest to saml/sso, which asks for the login" \
+    '[ "$code" = "303 $base/mandaat/saml/login" ]'
+code=$(c -o /dev/null -w '%{http_code} %{redirect_url}' "$base/mandaat/saml/login")
+check "SAML: after the login, Jan goes to the chooser" '[ "$code" = "303 $base/mandaat/choose" ]'
+c -o "$tmp/chooser.html" "$base/mandaat/choose"
+csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$tmp/chooser.html" | head -n 1)
+choice=$(grep -o 'value="kbo:0412345614[^"]*"' "$tmp/chooser.html" | head -n 1 | sed 's/^value="//; s/"$//')
+code=$(c -o "$tmp/post.html" -w '%{http_code}' --data-urlencode "csrf=$csrf" \
+    --data-urlencode "choice=$choice" "$base/mandaat/choose")
+check "SAML: the choice answers with a page that posts the signed Response to mellon" \
+    '[ "$code" = 200 ] && grep -q "action=\"$base/saml-app/mellon/postResponse\"" "$tmp/post.html"'
+code=$(c -o /dev/null -w '%{http_code} %{redirect_url}' --data "$(post_form "$tmp/post.html")" \
+    "$base/saml-app/mellon/postResponse")
+check "SAML: mellon accepts the Response and returns to /saml-app/" \
+    '[ "$code" = "303 $base/saml-app/" ]'
+app /saml-app/
+check "SAML: the app gets Bakkerij Janssens on the basis kbo from the assertion's attributes" \
+    '[ "$code" = 200 ] && [ "$(got SAML-Represents-Id)" = 0412345614 ] && [ "$(got SAML-Basis)" = kbo ] && [ "$(got SAML-Person)" = 72041512394 ]'
+check "SAML: the NameID is pairwise, not the INSZ" \
+    '[ -n "$(got SAML-NameID)" ] && [ "$(got SAML-NameID)" != 72041512394 ]'
+check "SAML: a SAML-* header sent by the browser does not reach the app" \
+    '[ "$(c -H "SAML-Via-Id: 0634567862" "$base/saml-app/" | grep -c 0634567862)" = 0 ]'
+# Single logout: mellon sends a LogoutRequest to our saml/slo, which ends the mandaat session.
+code=$(c -L -o /dev/null -w '%{http_code} %{url_effective}' \
+    "$base/saml-app/mellon/logout?ReturnTo=/login.html")
+check "SAML: single logout through saml/slo ends at the login page" \
+    '[ "$code" = "200 $base/login.html" ]'
+code=$(saml_start)
+[ "$code" = "303 $base/mandaat/saml/login" ] &&
+    code=$(c -o /dev/null -w '%{http_code} %{redirect_url}' "$base/mandaat/saml/login")
+check "SAML: after single logout the IdP asks for the choice again" \
+    '[ "$code" = "303 $base/mandaat/choose" ]'
 
 # ---- logging out ----
 cp "$jar" "$tmp/old_session"

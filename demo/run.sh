@@ -2,8 +2,9 @@
 # The mod_mandaat demo, as root on Debian 12: installs the build dependencies, builds, fills an
 # SQLite store with sample data (demo/seed.sh) and runs, in the foreground on
 # http://127.0.0.1:8080 (MANDAAT_DEMO_PORT), httpd with mod_mandaat in front of a sample
-# e-counter application (demo/app/app.py). A demo-only form login (demo/web/login.html) stands
-# in for the eID login. Ctrl-C stops httpd and the application.
+# e-counter application (demo/app/app.py), and mod_mandaat as SAML identity provider for a second
+# sample e-counter (/saml-app) that mod_auth_mellon protects. A demo-only form login
+# (demo/web/login.html) stands in for the eID login. Ctrl-C stops httpd and the application.
 #
 #   bash demo/run.sh              the web demo
 #   bash demo/run.sh --terminal   no server: prints, for each sample person, every capacity the
@@ -26,7 +27,7 @@ case ${1:-} in
 esac
 mkdir -p "$work"
 
-mandaat_install_deps python3 openssl apache2-utils
+mandaat_install_deps python3 openssl apache2-utils libapache2-mod-auth-mellon
 build=${MANDAAT_DEMO_BUILD:-$work/build}
 echo "== building in $build"
 mandaat_build "$build"
@@ -96,6 +97,31 @@ chgrp "$group" "$run/htpasswd" && chmod 640 "$run/htpasswd"
 # A throwaway ES256 signing key for the Mandaat-JWT and random passphrases, new on every run.
 (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$run/jwt-key.pem" 2>/dev/null)
+# Throwaway SAML keys: the IdP's signing key, and the SAML SP's (mod_auth_mellon) key.
+for k in saml-idp saml-sp; do
+    (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=mandaat-demo-$k" \
+        -keyout "$run/$k.key" -out "$run/$k.cert" >/dev/null 2>&1)
+done
+# The SP's metadata, as mellon_create_metadata would write it, for both sides.
+sp_cert=$(grep -v '^-----' "$run/saml-sp.cert")
+sp_base="http://127.0.0.1:$port/saml-app/mellon"
+cat >"$run/saml-sp.xml" <<EOF
+<EntityDescriptor entityID="$sp_base/metadata" xmlns="urn:oasis:names:tc:SAML:2.0:metadata"
+    xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
+  <SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true"
+      protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <KeyDescriptor use="signing">
+      <ds:KeyInfo><ds:X509Data><ds:X509Certificate>$sp_cert</ds:X509Certificate></ds:X509Data></ds:KeyInfo>
+    </KeyDescriptor>
+    <SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+        Location="$sp_base/logout"/>
+    <AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+        Location="$sp_base/postResponse" index="0"/>
+  </SPSSODescriptor>
+</EntityDescriptor>
+EOF
+chmod a+r "$run/saml-sp.xml"
+chgrp "$group" "$run/saml-sp.key" && chmod 640 "$run/saml-sp.key"
 passphrase=$(openssl rand -hex 24)
 session_passphrase=$(openssl rand -hex 24)
 app_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -171,6 +197,68 @@ until curl -s -o /dev/null -f "http://127.0.0.1:$app_port/"; do
     i=$((i + 1))
 done
 
+# The SAML e-counter: mellon needs the IdP's metadata, which the running IdP now serves; then
+# a graceful restart reads mellon's configuration.
+if ! curl -s -f -o "$run/saml-idp-metadata.xml" "${url}mandaat/saml/metadata"; then
+    echo "cannot fetch ${url}mandaat/saml/metadata" >&2
+    exit 1
+fi
+chmod a+r "$run/saml-idp-metadata.xml"
+cat >"$run/saml-sp.conf" <<EOF
+# DEMO: the second sample e-counter, a SAML service provider (mod_auth_mellon) that trusts
+# mod_mandaat's SAML IdP on this same server. The mandaat attributes reach the app as SAML-*
+# request headers.
+<Location /saml-app>
+    AuthType Mellon
+    MellonEnable auth
+    MellonEndpointPath /saml-app/mellon
+    MellonSPPrivateKeyFile "$run/saml-sp.key"
+    MellonSPCertFile "$run/saml-sp.cert"
+    MellonSPMetadataFile "$run/saml-sp.xml"
+    MellonIdPMetadataFile "$run/saml-idp-metadata.xml"
+    MellonSecureCookie Off
+    MellonMergeEnvVars On ", "
+    MellonSetEnv person urn:be:vlaanderen:mandaat:attr:person
+    MellonSetEnv represents_id urn:be:vlaanderen:mandaat:attr:represents_id
+    MellonSetEnv represents_name urn:be:vlaanderen:mandaat:attr:represents_name
+    MellonSetEnv basis urn:be:vlaanderen:mandaat:attr:basis
+    MellonSetEnv via_id urn:be:vlaanderen:mandaat:attr:via_id
+    MellonSetEnv mandate_id urn:be:vlaanderen:mandaat:attr:mandate_id
+    MellonSetEnv actions urn:be:vlaanderen:mandaat:attr:actions
+    Require valid-user
+    # What the browser sends under these names never reaches the app.
+    RequestHeader unset SAML-NameID
+    RequestHeader set SAML-NameID "%{MELLON_NAME_ID}e" env=MELLON_NAME_ID
+    RequestHeader unset SAML-Person
+    RequestHeader set SAML-Person "%{MELLON_person}e" env=MELLON_person
+    RequestHeader unset SAML-Represents-Id
+    RequestHeader set SAML-Represents-Id "%{MELLON_represents_id}e" env=MELLON_represents_id
+    RequestHeader unset SAML-Represents-Name
+    RequestHeader set SAML-Represents-Name "%{MELLON_represents_name}e" env=MELLON_represents_name
+    RequestHeader unset SAML-Basis
+    RequestHeader set SAML-Basis "%{MELLON_basis}e" env=MELLON_basis
+    RequestHeader unset SAML-Via-Id
+    RequestHeader set SAML-Via-Id "%{MELLON_via_id}e" env=MELLON_via_id
+    RequestHeader unset SAML-Mandate-Id
+    RequestHeader set SAML-Mandate-Id "%{MELLON_mandate_id}e" env=MELLON_mandate_id
+    RequestHeader unset SAML-Actions
+    RequestHeader set SAML-Actions "%{MELLON_actions}e" env=MELLON_actions
+    ProxyPass "http://127.0.0.1:$app_port/"
+    ProxyPassReverse "http://127.0.0.1:$app_port/"
+</Location>
+EOF
+kill -USR1 "$httpd_pid"
+i=0
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "${url}saml-app/")" = 303 ]; do
+    if ! kill -0 "$httpd_pid" 2>/dev/null || [ $i -ge 100 ]; then
+        echo "httpd did not take up the SAML e-counter's configuration:" >&2
+        tail -n 20 "$run/error.log" >&2 2>/dev/null || true
+        exit 1
+    fi
+    sleep 0.1
+    i=$((i + 1))
+done
+
 cat <<EOF
 
 == the demo runs at  $url
@@ -183,6 +271,9 @@ Open it in a browser and log in as a sample person (the login is a DEMO-ONLY sta
   Sofie Maes      accountant lacking SSM Mandaatuitvoerder: "why" explains it
   Els Claes, Luc Dubois, Marie Wouters: legal representatives (KBO)
 The sample app at /app shows what it received: the Mandaat-* headers and the decoded JWT.
+The second e-counter, ${url}saml-app/, speaks SAML: mod_auth_mellon sends an AuthnRequest to
+mod_mandaat's SAML IdP, the person logs in and chooses, and the app gets the signed assertion's
+attributes (SAML-* headers). Its logout: ${url}saml-app/mellon/logout?ReturnTo=/login.html
 
 httpd config: $run/httpd.conf     error log: $run/error.log
 store:        $store  (mandaatctl: $ctl --store $store ...)

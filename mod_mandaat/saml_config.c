@@ -181,11 +181,12 @@ int mnd_saml_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
                                                "the SAML IdP needs %s: its metadata names "
                                                "absolute URLs, never taken from a request",
                                                MND_DIR_PUBLIC_URL));
-        else if (strncasecmp(conf->public_url, "https://", 8) != 0)
+        else if (!mnd_saml_url_ok(conf->public_url))
             failed += check_error(ptemp, sp,
                                   apr_psprintf(ptemp,
                                                "%s %s: the SAML IdP needs an https URL (its "
-                                               "cookies and assertions travel there)",
+                                               "cookies and assertions travel there; http "
+                                               "only on 127.0.0.1, [::1] or localhost)",
                                                MND_DIR_PUBLIC_URL, conf->public_url));
         if (sc->sps->nelts == 0)
             failed += check_error(ptemp, sp,

@@ -34,17 +34,19 @@ def e(text):
 
 
 def page(headers, path):
+    # Mandaat-* from the gateway (/app); SAML-* from mod_auth_mellon's attributes (/saml-app).
     mandaat = [(k, v) for k, v in headers.items()
-               if k.lower().startswith("mandaat-") and k.lower() != JWT_HEADER.lower()]
+               if k.lower().startswith(("mandaat-", "saml-")) and k.lower() != JWT_HEADER.lower()]
     jwt = headers.get(JWT_HEADER)
-    who = urllib.parse.unquote(headers.get("Mandaat-Party-Name", "") or "") or "(nobody)"
+    who = (urllib.parse.unquote(headers.get("Mandaat-Party-Name", "") or "")
+           or headers.get("SAML-Represents-Name", "") or "(nobody)")
     rows = "".join(
         "<tr><td><code>%s</code></td><td><code>%s</code></td><td>%s</td></tr>"
         % (e(k), e(v), e(urllib.parse.unquote(v)) if "%" in v else "")
         for k, v in sorted(mandaat, key=lambda kv: kv[0].lower()))
     if not rows:
-        rows = '<tr><td colspan="3">No Mandaat-* headers: this request did not come ' \
-               'through the gateway.</td></tr>'
+        rows = '<tr><td colspan="3">No Mandaat-* or SAML-* headers: this request did not ' \
+               'come through the gateway or the SAML service provider.</td></tr>'
     if jwt:
         parts = jwt.split(".")
         if len(parts) == 3:
@@ -59,6 +61,12 @@ def page(headers, path):
     else:
         jwt_html = "<p>No %s header was received.</p>" % e(JWT_HEADER)
     jwks = GATEWAY + "/mandaat/jwks"
+    if "SAML-Represents-Id" in headers:
+        nav = ('<nav><a href="/saml-app/mellon/logout?ReturnTo=/login.html">Log out (SAML single '
+               'logout)</a></nav>')
+    else:
+        nav = ('<nav><a href="/mandaat/switch?return_to=/app/">Switch party</a>'
+               '<a href="/logout">Log out</a></nav>')
     return """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>WSE-loket (sample app)</title>
 <style>
@@ -68,11 +76,11 @@ pre {{ background: #f4f4f4; padding: .8rem; overflow-x: auto; }}
 pre.jwt {{ white-space: pre-wrap; word-break: break-all; }}
 nav a {{ margin-right: 1.5rem; }}
 </style></head><body>
-<nav><a href="/mandaat/switch?return_to=/app/">Switch party</a><a href="/logout">Log out</a></nav>
+{nav}
 <h1>WSE-loket — sample e-counter application</h1>
 <p>You act for: <strong>{who}</strong>. This page only shows what the application received from
 the mod_mandaat gateway for <code>{path}</code>.</p>
-<h2>Mandaat-* request headers</h2>
+<h2>Mandaat-* (gateway) and SAML-* (SAML assertion) request headers</h2>
 <p>Values are percent-encoded where they hold bytes outside printable ASCII; the third column
 shows them decoded.</p>
 <table><tr><th>header</th><th>value</th><th>decoded</th></tr>{rows}</table>
@@ -83,7 +91,7 @@ gateway's public keys at <a href="{jwks}">{jwks}</a> (and checks <code>iss</code
 <code>aud</code> and <code>exp</code>).</p>
 {jwt_html}
 </body></html>
-""".format(who=e(who), path=e(path), rows=rows, jwt_name=e(JWT_HEADER), jwks=e(jwks),
+""".format(nav=nav, who=e(who), path=e(path), rows=rows, jwt_name=e(JWT_HEADER), jwks=e(jwks),
            jwt_html=jwt_html)
 
 

@@ -166,15 +166,36 @@ static mnd_error_t *derive_pairwise(apr_pool_t *p, EVP_PKEY *key, const char *ex
     return NULL;
 }
 
+int mnd_saml_url_ok(const char *url)
+{
+    static const char *const loopback[] = {"http://127.0.0.1", "http://localhost",
+                                           "http://[::1]"};
+    if (!url)
+        return 0;
+    if (!strncmp(url, "https://", 8))
+        return url[8] != '\0';
+    for (size_t i = 0; i < sizeof loopback / sizeof *loopback; i++) {
+        size_t n = strlen(loopback[i]);
+        const char *c = url + n;
+        if (strncmp(url, loopback[i], n) != 0)
+            continue;
+        if (*c == ':') /* a port, and nothing that makes the host userinfo */
+            for (c++; *c >= '0' && *c <= '9'; c++)
+                ;
+        return *c == '/' || *c == '\0';
+    }
+    return 0;
+}
+
 static mnd_error_t *check_conf(apr_pool_t *p, const mnd_saml_idp_conf_t *c)
 {
     if (!c->entity_id || !*c->entity_id || strlen(c->entity_id) > 1024)
         return mnd_error(p, MND_EINVAL, "SAML entityID: required, at most 1024 characters");
     if (!c->key_pem || !c->cert_pem)
         return mnd_error(p, MND_EINVAL, "SAML: signing key and certificate are required");
-    if (!c->sso_url || strncmp(c->sso_url, "https://", 8) != 0 || !c->slo_url ||
-        strncmp(c->slo_url, "https://", 8) != 0)
-        return mnd_error(p, MND_EINVAL, "SAML: SSO and SLO URLs must be absolute https URLs");
+    if (!mnd_saml_url_ok(c->sso_url) || !mnd_saml_url_ok(c->slo_url))
+        return mnd_error(p, MND_EINVAL, "SAML: SSO and SLO URLs must be absolute https URLs "
+                                        "(http only on 127.0.0.1, [::1] or localhost)");
     if (c->assertion_lifetime < 30 || c->assertion_lifetime > 300)
         return mnd_error(p, MND_EINVAL, "SAML assertion lifetime: %d s, must be 30..300",
                          c->assertion_lifetime);

@@ -45,6 +45,11 @@ typedef struct mnd_saml_sp_conf_t {
     int sign_response;            /* 1: sign the Response as well as the assertion */
 } mnd_saml_sp_conf_t;
 
+/* Whether url may be one of our endpoints: https, or http on the loopback interface only
+ * (127.0.0.1, [::1], localhost: a demo or test on one machine, where nothing crosses a
+ * network). */
+int mnd_saml_url_ok(const char *url);
+
 /* Create the IdP: load key and certificate (RSA-SHA256 signatures; a key lasso or OpenSSL
  * cannot load, a key that does not match the certificate, or a key shorter than 2048 bits is
  * MND_EINVAL with a message naming what is wrong). The IdP lives as long as p and is safe to

@@ -385,9 +385,9 @@ else
         "$T/nourl/configtest.out"
 fi
 refuse nourl "no MandaatPublicURL" "MandaatPublicURL"
-# The core accepts only https SSO/SLO URLs (docs/saml.md, "Trust configuration").
-bad_conf httpurl "s|MandaatPublicURL \"https://|MandaatPublicURL \"http://|"
-refuse httpurl "an http:// MandaatPublicURL for the SAML IdP" "https"
+# The core accepts only https SSO/SLO URLs, http on the loopback interface only (docs/saml.md).
+bad_conf httpurl "s|MandaatPublicURL \"https://127.0.0.1|MandaatPublicURL \"http://mandaat.example|"
+refuse httpurl "an http:// MandaatPublicURL off the loopback interface for the SAML IdP" "https"
 
 if [ "$failed" -ne 0 ]; then
     tail -n 25 "$T/saml/error.log" 2>/dev/null | sed 's|^|#   saml/error.log: |'

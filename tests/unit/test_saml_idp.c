@@ -807,6 +807,21 @@ static void test_create_refusals(void **state)
     c = idp_conf(&idp_kp);
     c.assertion_lifetime = 600;
     MND_ASSERT_ERR(mnd_saml_idp_create(p, &c, &x), MND_EINVAL, "30..300");
+    /* Plain http only where nothing crosses a network. */
+    c = idp_conf(&idp_kp);
+    c.sso_url = "http://idp.example/mandaat/saml/sso";
+    MND_ASSERT_ERR(mnd_saml_idp_create(p, &c, &x), MND_EINVAL, "https");
+    c.sso_url = "http://127.0.0.1.evil.example/mandaat/saml/sso";
+    MND_ASSERT_ERR(mnd_saml_idp_create(p, &c, &x), MND_EINVAL, "https");
+    c.sso_url = "http://localhost@evil.example/mandaat/saml/sso";
+    MND_ASSERT_ERR(mnd_saml_idp_create(p, &c, &x), MND_EINVAL, "https");
+    assert_true(mnd_saml_url_ok("http://127.0.0.1:8080/mandaat/saml/sso"));
+    assert_true(mnd_saml_url_ok("http://[::1]:8080/x"));
+    assert_true(mnd_saml_url_ok("http://localhost/x"));
+    assert_false(mnd_saml_url_ok("https://"));
+    assert_false(mnd_saml_url_ok("http://localhost:80@evil.example/x"));
+    assert_false(mnd_saml_url_ok("http://127.0.0.1:8080.evil.example/x"));
+    assert_false(mnd_saml_url_ok("ftp://127.0.0.1/x"));
     spc.metadata_xml = "<not metadata";
     MND_ASSERT_ERR(mnd_saml_idp_add_sp(idp, p, &spc, NULL), MND_EINVAL, "well-formed");
     spc.metadata_xml = sp_metadata(SP1, "sp1.example", &sp1_kp, 0);
