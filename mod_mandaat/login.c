@@ -106,12 +106,12 @@ int mnd_login_txn(request_rec *r, const char *insz, mnd_txn_t **out)
     return 1;
 }
 
-static mnd_error_t *write_audit(request_rec *r, mnd_store_t *st, const mnd_session_t *s,
-                                const char *protocol)
+mnd_error_t *mnd_login_audit(request_rec *r, mnd_store_t *st, const mnd_session_t *s,
+                             const char *event, const char *detail)
 {
     mnd_audit_t a = {0};
-    a.at = s->created;
-    a.event = "capacity.chosen";
+    a.at = mnd_now();
+    a.event = event;
     a.actor = s->actor;
     a.party = s->party;
     a.basis = mnd_basis_name(s->basis);
@@ -120,7 +120,7 @@ static mnd_error_t *write_audit(request_rec *r, mnd_store_t *st, const mnd_sessi
     a.service_id = s->service_id;
     a.actions = apr_array_pstrcat(r->pool, s->actions, ' ');
     a.txn_id = s->txn_id;
-    a.detail = apr_psprintf(r->pool, "protocol=%s capacity=%s client=%s", protocol, s->cap_key,
+    a.detail = apr_psprintf(r->pool, "%s client=%s", detail,
                             r->useragent_ip ? r->useragent_ip : "-");
     return mnd_audit_write(st, r->pool, &a);
 }
@@ -142,7 +142,9 @@ mnd_error_t *mnd_login_complete(request_rec *r, mnd_store_t *st, mnd_txn_t *txn,
     MND_TRY(mnd_session_new(r->pool, txn, cap, now, mnd_conf_session_idle(r->server),
                             mnd_conf_session_max_age(r->server), &s));
     /* The audit record first: nothing is issued that the trail does not show. */
-    MND_TRY(write_audit(r, st, s, txn->protocol));
+    MND_TRY(mnd_login_audit(r, st, s, "capacity.chosen",
+                            apr_psprintf(r->pool, "protocol=%s capacity=%s", txn->protocol,
+                                         s->cap_key)));
     MND_TRY(mnd_session_to_json(r->pool, s, &json));
     MND_TRY(mnd_state_put(r, MND_PURPOSE_SESSION, s->id, json, apr_time_from_sec(s->expires)));
     /* A browser-session cookie (no Max-Age): the server-side timeouts decide. */

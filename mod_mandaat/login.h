@@ -183,6 +183,11 @@ mnd_error_t *mnd_login_complete(request_rec *r, mnd_store_t *st, mnd_txn_t *txn,
 const char *mnd_login_actor_name(request_rec *r, const mnd_txn_t *t, const mnd_resolution_t *res,
                                  mnd_lang_t lang);
 
+/* Write the audit record event for session s (who acts for whom, basis, via, mandate,
+ * service, actions, transaction) with detail and the client address. */
+mnd_error_t *mnd_login_audit(request_rec *r, mnd_store_t *st, const mnd_session_t *s,
+                             const char *event, const char *detail);
+
 /* End the session under handle for good (logout, single logout): a marker first, so that a
  * concurrent request writing the session back cannot revive it, then its state. */
 mnd_error_t *mnd_login_end_session(request_rec *r, const char *handle);

@@ -5,7 +5,6 @@
  * against the SP's metadata; nothing else decides where it goes. */
 #include "saml.h"
 
-#include "core/audit.h"
 #include "html/template.h"
 #include "saml/attrs.h"
 
@@ -24,21 +23,9 @@ static const char *session_index(apr_pool_t *p, const mnd_session_t *s)
 static mnd_error_t *audit_assertion(request_rec *r, mnd_store_t *st, const mnd_session_t *s,
                                     const mnd_saml_request_t *req)
 {
-    mnd_audit_t a = {0};
-    a.at = mnd_now();
-    a.event = "assertion.issued";
-    a.actor = s->actor;
-    a.party = s->party;
-    a.basis = mnd_basis_name(s->basis);
-    a.via = s->via;
-    a.mandate_id = s->mandate_id;
-    a.service_id = s->service_id;
-    a.actions = apr_array_pstrcat(r->pool, s->actions, ' ');
-    a.txn_id = s->txn_id;
-    a.detail = apr_psprintf(r->pool, "protocol=saml sp=%s request=%s acs=%s client=%s",
-                            req->sp_entity_id, req->request_id, req->acs_url,
-                            r->useragent_ip ? r->useragent_ip : "-");
-    return mnd_audit_write(st, r->pool, &a);
+    return mnd_login_audit(r, st, s, "assertion.issued",
+                           apr_psprintf(r->pool, "protocol=saml sp=%s request=%s acs=%s",
+                                        req->sp_entity_id, req->request_id, req->acs_url));
 }
 
 /* Answer req with session s: the audit record, the SessionIndex kept for logout, the signed

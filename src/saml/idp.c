@@ -5,6 +5,7 @@
 #include "saml/idp_int.h"
 
 #include <apr_base64.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <lasso/debug.h>
 #include <openssl/bio.h>
@@ -330,4 +331,22 @@ mnd_error_t *mnd_saml_idp_metadata(mnd_saml_idp_t *idp, apr_pool_t *p, const cha
 {
     *xml = apr_pstrdup(p, idp->metadata);
     return NULL;
+}
+
+const char *mnd_saml_printable(apr_pool_t *p, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    char *o;
+    if (n > 128)
+        n = 128;
+    o = apr_pstrndup(p, s ? s : "", n);
+    for (char *c = o; *c; c++)
+        if (!apr_isprint((unsigned char)*c))
+            *c = '?';
+    return o;
+}
+
+mnd_saml_sp_t *mnd_saml_find_sp(mnd_saml_idp_t *idp, const char *entity_id)
+{
+    return entity_id ? apr_hash_get(idp->sps, entity_id, APR_HASH_KEY_STRING) : NULL;
 }

@@ -92,4 +92,10 @@ mnd_error_t *mnd_saml_decode_request(apr_pool_t *p, const char *method, const ch
 /* lasso's text for rc, in p. */
 const char *mnd_saml_lasso_err(apr_pool_t *p, int rc);
 
+/* Request text (an Issuer, an ID) for a log message: at most 128 bytes, printable ASCII. */
+const char *mnd_saml_printable(apr_pool_t *p, const char *s);
+
+/* The SP added with entity_id, or NULL. */
+mnd_saml_sp_t *mnd_saml_find_sp(mnd_saml_idp_t *idp, const char *entity_id);
+
 #endif

@@ -18,25 +18,6 @@
 #define MAX_DUMP (256 * 1024)
 #define MAX_SESSION_INDEXES 32
 
-/* Request text in a log message: bounded, printable ASCII. */
-static const char *printable(apr_pool_t *p, const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    char *o;
-    if (n > 128)
-        n = 128;
-    o = apr_pstrndup(p, s ? s : "", n);
-    for (char *c = o; *c; c++)
-        if (!apr_isprint((unsigned char)*c))
-            *c = '?';
-    return o;
-}
-
-static mnd_saml_sp_t *find_sp(mnd_saml_idp_t *idp, const char *entity_id)
-{
-    return entity_id ? apr_hash_get(idp->sps, entity_id, APR_HASH_KEY_STRING) : NULL;
-}
-
 static LassoSamlp2LogoutRequest *logout_request(LassoLogout *lo)
 {
     LassoNode *r = LASSO_PROFILE(lo)->request;
@@ -65,9 +46,9 @@ static mnd_error_t *lasso_refusal(apr_pool_t *p, LassoLogout *lo, int rc, int ve
     int sig = LASSO_PROFILE(lo)->signature_status;
     if (verify && sig)
         return mnd_error(p, MND_EFORBIDDEN, "SAML LogoutRequest from %s: bad signature: %s",
-                         printable(p, issuer), mnd_saml_lasso_err(p, sig));
+                         mnd_saml_printable(p, issuer), mnd_saml_lasso_err(p, sig));
     return mnd_error(p, MND_EINVAL, "SAML LogoutRequest from %s refused by lasso: %s",
-                     printable(p, issuer), mnd_saml_lasso_err(p, rc));
+                     mnd_saml_printable(p, issuer), mnd_saml_lasso_err(p, rc));
 }
 
 /* What lasso does not check: Destination (when given) is our SLO URL, NotOnOrAfter is after
@@ -80,17 +61,17 @@ static mnd_error_t *check_validity(mnd_saml_idp_t *idp, apr_pool_t *p, const cha
     if (dest && strcmp(dest, idp->conf.slo_url) != 0)
         return mnd_error(p, MND_EINVAL, "SAML LogoutRequest from %s: Destination %s is not "
                                         "our SingleLogoutService",
-                         printable(p, sp), printable(p, dest));
+                         mnd_saml_printable(p, sp), mnd_saml_printable(p, dest));
     if (!lr->NotOnOrAfter)
         return NULL;
     if (mnd_time_parse(p, lr->NotOnOrAfter, &until))
         return mnd_error(p, MND_EINVAL, "SAML LogoutRequest from %s: NotOnOrAfter %s is not "
                                         "a time",
-                         printable(p, sp), printable(p, lr->NotOnOrAfter));
+                         mnd_saml_printable(p, sp), mnd_saml_printable(p, lr->NotOnOrAfter));
     if (now >= until)
         return mnd_error(p, MND_EINVAL, "SAML LogoutRequest from %s: expired (NotOnOrAfter "
                                         "%s, now %s)",
-                         printable(p, sp), printable(p, lr->NotOnOrAfter),
+                         mnd_saml_printable(p, sp), mnd_saml_printable(p, lr->NotOnOrAfter),
                          mnd_time_format(p, now));
     return NULL;
 }
@@ -105,7 +86,7 @@ static mnd_error_t *session_indexes(apr_pool_t *p, const char *sp, LassoSamlp2Lo
         lasso_release_list_of_strings(list);
         return mnd_error(p, MND_EINVAL, "SAML LogoutRequest from %s: %d SessionIndex, at most "
                                         "%d",
-                         printable(p, sp), n, MAX_SESSION_INDEXES);
+                         mnd_saml_printable(p, sp), n, MAX_SESSION_INDEXES);
     }
     *out = apr_array_make(p, n > 0 ? n : 1, sizeof(const char *));
     for (GList *l = list; l; l = l->next)
@@ -158,13 +139,13 @@ mnd_error_t *mnd_saml_slo_receive(mnd_saml_idp_t *idp, apr_pool_t *p, const char
 
     MND_TRY(check_flags(p));
     MND_TRY(mnd_saml_decode_message(p, MND_SAML_MSG_LOGOUT_REQUEST, method, query, body, &m));
-    if (!(sp = find_sp(idp, m.issuer)))
+    if (!(sp = mnd_saml_find_sp(idp, m.issuer)))
         return mnd_error(p, MND_EFORBIDDEN, "SAML LogoutRequest from unknown SP %s",
-                         printable(p, m.issuer));
+                         mnd_saml_printable(p, m.issuer));
     if (idp->conf.want_signed_requests && !m.signed_msg)
         return mnd_error(p, MND_EFORBIDDEN, "SAML LogoutRequest from %s is not signed "
                                             "(signed requests are required)",
-                         printable(p, sp->entity_id));
+                         mnd_saml_printable(p, sp->entity_id));
     verify = idp->conf.want_signed_requests || m.signed_msg;
     if (!(lo = lasso_logout_new(idp->server)))
         return mnd_error(p, MND_EINTERNAL, "SAML: lasso_logout_new failed");
@@ -200,7 +181,7 @@ static mnd_error_t *restore(mnd_saml_idp_t *idp, apr_pool_t *p, const mnd_saml_l
         return mnd_error(p, MND_EINVAL, "SAML: lasso cannot read the logout request");
     lr = logout_request(*lo);
     remote = LASSO_PROFILE(*lo)->remote_providerID;
-    *sp = find_sp(idp, remote);
+    *sp = mnd_saml_find_sp(idp, remote);
     if (!*sp || !lr || !lr->parent.ID || !req->sp_entity_id || !req->request_id ||
         strcmp(remote, req->sp_entity_id) != 0 || strcmp(lr->parent.ID, req->request_id) != 0) {
         lasso_release_gobject(*lo);
@@ -242,7 +223,7 @@ static mnd_error_t *choose_binding(mnd_saml_idp_t *idp, apr_pool_t *p, const mnd
     } else
         return mnd_error(p, MND_EINVAL, "SAML SP %s: no SingleLogoutService for HTTP-Redirect "
                                         "or HTTP-POST in its metadata",
-                         printable(p, sp->entity_id));
+                         mnd_saml_printable(p, sp->entity_id));
     return NULL;
 }
 

@@ -13,25 +13,6 @@
 #define NAMEID_LABEL "mandaat-saml-nameid"
 #define MAX_DUMP (256 * 1024)
 
-/* Issuer and other request text in a log message: bounded, printable ASCII. */
-static const char *printable(apr_pool_t *p, const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    char *o;
-    if (n > 128)
-        n = 128;
-    o = apr_pstrndup(p, s ? s : "", n);
-    for (char *c = o; *c; c++)
-        if (!apr_isprint((unsigned char)*c))
-            *c = '?';
-    return o;
-}
-
-static mnd_saml_sp_t *find_sp(mnd_saml_idp_t *idp, const char *entity_id)
-{
-    return entity_id ? apr_hash_get(idp->sps, entity_id, APR_HASH_KEY_STRING) : NULL;
-}
-
 static LassoSamlp2AuthnRequest *authn_request(LassoLogin *login)
 {
     LassoNode *r = LASSO_PROFILE(login)->request;
@@ -77,7 +58,7 @@ static mnd_error_t *requested_loa(apr_pool_t *p, LassoSamlp2AuthnRequest *r, int
         *out = best + 1;
     else
         return mnd_error(p, MND_EINVAL, "SAML AuthnRequest: RequestedAuthnContext Comparison "
-                                        "%s not supported", printable(p, cmp));
+                                        "%s not supported", mnd_saml_printable(p, cmp));
     return NULL;
 }
 
@@ -108,14 +89,14 @@ static mnd_error_t *lasso_refusal(apr_pool_t *p, LassoLogin *login, int rc, int 
     int sig = LASSO_PROFILE(login)->signature_status;
     if (verify && sig)
         return mnd_error(p, MND_EFORBIDDEN, "SAML AuthnRequest from %s: bad signature: %s",
-                         printable(p, issuer), mnd_saml_lasso_err(p, sig));
+                         mnd_saml_printable(p, issuer), mnd_saml_lasso_err(p, sig));
     if (rc == LASSO_PROFILE_ERROR_INVALID_PROTOCOLPROFILE ||
         rc == LASSO_LOGIN_ERROR_NO_DEFAULT_ENDPOINT)
         return mnd_error(p, MND_EINVAL, "SAML AuthnRequest from %s: AssertionConsumerService "
                                         "not in the SP's metadata for HTTP-POST: %s",
-                         printable(p, issuer), mnd_saml_lasso_err(p, rc));
+                         mnd_saml_printable(p, issuer), mnd_saml_lasso_err(p, rc));
     return mnd_error(p, MND_EINVAL, "SAML AuthnRequest from %s refused by lasso: %s",
-                     printable(p, issuer), mnd_saml_lasso_err(p, rc));
+                     mnd_saml_printable(p, issuer), mnd_saml_lasso_err(p, rc));
 }
 
 /* Where the Response goes, from the SP's metadata only, and always by HTTP-POST. The choice is
@@ -129,7 +110,7 @@ static mnd_error_t *pin_acs(apr_pool_t *p, const mnd_saml_sp_t *sp, LassoLogin *
         login->protocolProfile != LASSO_LOGIN_PROTOCOL_PROFILE_BRWS_POST)
         return mnd_error(p, MND_EINVAL, "SAML AuthnRequest from %s: the response binding "
                                         "must be HTTP-POST",
-                         printable(p, sp->entity_id));
+                         mnd_saml_printable(p, sp->entity_id));
     if (m->has_acs_url)
         url = g_strdup(ar->AssertionConsumerServiceURL);
     else if (m->has_acs_index)
@@ -140,7 +121,7 @@ static mnd_error_t *pin_acs(apr_pool_t *p, const mnd_saml_sp_t *sp, LassoLogin *
         url = g_strdup(sp->default_acs);
     if (!url)
         return mnd_error(p, MND_EINVAL, "SAML AuthnRequest from %s: no AssertionConsumerService",
-                         printable(p, sp->entity_id));
+                         mnd_saml_printable(p, sp->entity_id));
     lasso_assign_new_string(ar->AssertionConsumerServiceURL, url);
     lasso_assign_string(ar->ProtocolBinding, LASSO_SAML2_METADATA_BINDING_POST);
     ar->AssertionConsumerServiceIndex = -1;
@@ -202,13 +183,13 @@ mnd_error_t *mnd_saml_sso_receive(mnd_saml_idp_t *idp, apr_pool_t *p, const char
 
     MND_TRY(check_flags(p));
     MND_TRY(mnd_saml_decode_request(p, method, query, body, &m));
-    if (!(sp = find_sp(idp, m.issuer)))
+    if (!(sp = mnd_saml_find_sp(idp, m.issuer)))
         return mnd_error(p, MND_EFORBIDDEN, "SAML AuthnRequest from unknown SP %s",
-                         printable(p, m.issuer));
+                         mnd_saml_printable(p, m.issuer));
     if (idp->conf.want_signed_requests && !m.signed_msg)
         return mnd_error(p, MND_EFORBIDDEN, "SAML AuthnRequest from %s is not signed "
                                             "(signed requests are required)",
-                         printable(p, sp->entity_id));
+                         mnd_saml_printable(p, sp->entity_id));
     verify = idp->conf.want_signed_requests || m.signed_msg;
     if (!(login = lasso_login_new(idp->server)))
         return mnd_error(p, MND_EINTERNAL, "SAML: lasso_login_new failed");
@@ -240,7 +221,7 @@ static mnd_error_t *restore(mnd_saml_idp_t *idp, apr_pool_t *p, const char *dump
     *login = lasso_login_new_from_dump(idp->server, dump);
     if (!*login)
         return mnd_error(p, MND_EINVAL, "SAML: lasso cannot read the pending request");
-    *sp = find_sp(idp, LASSO_PROFILE(*login)->remote_providerID);
+    *sp = mnd_saml_find_sp(idp, LASSO_PROFILE(*login)->remote_providerID);
     if (!*sp || !authn_request(*login)) {
         lasso_release_gobject(*login);
         return mnd_error(p, MND_EINVAL, "SAML: the pending request is for an unknown SP");
