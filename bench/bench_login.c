@@ -4,41 +4,26 @@
  * resident memory of the httpd children over many logins. `bench_login store PATH` builds the
  * synthetic store the run uses (bench/synth.h). The markdown report goes to stdout, progress
  * to stderr. See bench/README.md, section "Login path".
- *
- * The HTTP client is deliberately small: HTTP/1.1 with keep-alive over plain sockets, one
- * connection per client thread, Content-Length and chunked bodies, and a cookie jar of a few
- * cookies per login. It is a benchmark client: it finds the chooser's form fields with plain
- * string search, not an HTML parser. */
+ * The HTTP client (bench/http_client.h) is shared with bench_saml. */
+#include "bench_store.h"
+#include "bench_util.h"
+#include "http_client.h"
 #include "synth.h"
 
-#include <apr_base64.h>
 #include <apr_escape.h>
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sqlite3.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #define TARGET_RATIO 0.25        /* logins per second over static requests per second */
 #define TARGET_CHOOSER_MS 50.0   /* chooser page of the 20,000-capacity person, p99 */
 #define RSS_NOISE_KB 1024        /* growth of a child's private memory we call noise... */
 #define RSS_NOISE_FRAC 0.02      /* ...or this fraction of it, whichever is larger */
-#define MAX_CHILDREN 16
 #define RECONNECT_LOGINS 50      /* a client thread's new connection every so many logins */
 
 enum { STEP_PROTECTED, STEP_CHOOSER, STEP_CHOICE, STEP_APP, N_STEPS };
@@ -55,564 +40,42 @@ typedef struct opts_t {
         *bump_cmd;
 } opts_t;
 
-typedef struct sample_t {
-    int n;
-    double p50, p99, max, mean;
-} sample_t;
-
-/* ---- small helpers ---- */
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double self_cpu_seconds(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentiles of n values (v is reordered). */
-static sample_t summarise(double *v, int n)
-{
-    sample_t s = {0};
-    int i;
-    if (n < 1)
-        return s;
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    s.n = n;
-    s.p50 = v[(n + 1) / 2 - 1];
-    s.p99 = v[(n * 99 + 99) / 100 - 1];
-    s.max = v[n - 1];
-    for (i = 0; i < n; i++)
-        s.mean += v[i] / n;
-    return s;
-}
-
-typedef struct buf_t {
-    char *d;
-    size_t len, cap;
-} buf_t;
-
-static void buf_add(buf_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t c = b->cap ? b->cap : 4096;
-        while (c < b->len + n + 1)
-            c *= 2;
-        if (!(b->d = realloc(b->d, c)))
-            abort();
-        b->cap = c;
-    }
-    memcpy(b->d + b->len, s, n);
-    b->len += n;
-    b->d[b->len] = '\0';
-}
-
-static void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(buf_t *b, const char *fmt, ...)
-{
-    char tmp[2048];
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    buf_add(b, tmp, n < 0 ? 0 : (size_t)n >= sizeof(tmp) ? sizeof(tmp) - 1 : (size_t)n);
-}
-
-/* ---- HTTP/1.1 client over one keep-alive connection ---- */
-
-typedef struct conn_t {
-    int fd, port;
-    char in[65536];
-    size_t in_len, in_pos;        /* received bytes in[in_pos, in_len) not yet consumed */
-    buf_t head, body, req;
-    long reconnects;
-} conn_t;
-
-typedef struct resp_t {
-    int status;
-    const char *head;             /* status line and headers, NUL-terminated */
-    const char *body;
-    size_t body_len;
-} resp_t;
-
-static void conn_close(conn_t *c)
-{
-    if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
-    c->in_len = c->in_pos = 0;
-}
-
-static int conn_open(conn_t *c)
-{
-    struct sockaddr_in a;
-    struct timeval tv = {60, 0};
-    int one = 1;
-    if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-        return -1;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((unsigned short)c->port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    if (connect(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-        conn_close(c);
-        return -1;
-    }
-    return 0;
-}
-
-/* Read more bytes; 0 at end of stream, -1 on error. */
-static ssize_t fill(conn_t *c)
-{
-    ssize_t n;
-    if (c->in_pos > 0) {
-        memmove(c->in, c->in + c->in_pos, c->in_len - c->in_pos);
-        c->in_len -= c->in_pos;
-        c->in_pos = 0;
-    }
-    if (c->in_len == sizeof(c->in))
-        return -1;
-    do
-        n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
-    while (n < 0 && errno == EINTR);
-    if (n > 0)
-        c->in_len += (size_t)n;
-    return n;
-}
-
-/* Take n bytes into out (or drop them when out is NULL). */
-static int take(conn_t *c, size_t n, buf_t *out)
-{
-    while (n > 0) {
-        size_t have = c->in_len - c->in_pos, k = have < n ? have : n;
-        if (k == 0) {
-            if (fill(c) <= 0)
-                return -1;
-            continue;
-        }
-        if (out)
-            buf_add(out, c->in + c->in_pos, k);
-        c->in_pos += k;
-        n -= k;
-    }
-    return 0;
-}
-
-static int read_line(conn_t *c, char *line, size_t len)
-{
-    char *eol;
-    while (!(eol = memmem(c->in + c->in_pos, c->in_len - c->in_pos, "\r\n", 2)))
-        if (fill(c) <= 0)
-            return -1;
-    snprintf(line, len, "%.*s", (int)(eol - (c->in + c->in_pos)), c->in + c->in_pos);
-    c->in_pos = (size_t)(eol - c->in) + 2;
-    return 0;
-}
-
-/* The value of header name in head (from *from on, which moves past it), or NULL. */
-static const char *header(const char *head, const char *name, const char **from, size_t *len)
-{
-    size_t n = strlen(name);
-    const char *h = from && *from ? *from : head;
-    while ((h = strstr(h, "\r\n")) != NULL) {
-        h += 2;
-        if (strncasecmp(h, name, n) == 0 && h[n] == ':') {
-            const char *v = h + n + 1, *e;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            e = strstr(v, "\r\n");
-            *len = e ? (size_t)(e - v) : strlen(v);
-            if (from)
-                *from = v;
-            return v;
-        }
-    }
-    return NULL;
-}
-
-static int read_chunked(conn_t *c)
-{
-    char line[256];
-    for (;;) {
-        unsigned long n;
-        if (read_line(c, line, sizeof(line)) < 0)
-            return -1;
-        n = strtoul(line, NULL, 16);
-        if (n == 0)
-            break;
-        if (take(c, n, &c->body) < 0 || take(c, 2, NULL) < 0)
-            return -1;
-    }
-    do /* trailers up to the empty line */
-        if (read_line(c, line, sizeof(line)) < 0)
-            return -1;
-    while (line[0]);
-    return 0;
-}
-
-/* One response: -2 when the connection ended before its first byte (a keep-alive connection
- * the server closed: worth one retry), -1 on other errors. *close says the server ends it. */
-static int read_response(conn_t *c, resp_t *r, int *close_after)
-{
-    const char *v;
-    char *end;
-    size_t len;
-    while (!(end = memmem(c->in + c->in_pos, c->in_len - c->in_pos, "\r\n\r\n", 4))) {
-        ssize_t got = fill(c);
-        if (got <= 0)
-            return c->in_len == 0 ? -2 : -1;
-    }
-    c->head.len = c->body.len = 0;
-    buf_add(&c->head, c->in + c->in_pos, (size_t)(end - (c->in + c->in_pos)) + 2);
-    buf_add(&c->body, "", 0);
-    c->in_pos = (size_t)(end - c->in) + 4;
-    if (sscanf(c->head.d, "HTTP/1.%*d %d", &r->status) != 1)
-        return -1;
-    *close_after = (v = header(c->head.d, "Connection", NULL, &len)) && !strncasecmp(v, "close", 5);
-    if ((v = header(c->head.d, "Transfer-Encoding", NULL, &len)) && !strncasecmp(v, "chunked", 7)) {
-        if (read_chunked(c) < 0)
-            return -1;
-    } else if ((v = header(c->head.d, "Content-Length", NULL, &len))) {
-        if (take(c, strtoul(v, NULL, 10), &c->body) < 0)
-            return -1;
-    } else if (r->status >= 200 && r->status != 204 && r->status != 304) {
-        while (take(c, 1, &c->body) == 0) /* until the server closes */
-            ;
-        *close_after = 1;
-    }
-    r->head = c->head.d;
-    r->body = c->body.d;
-    r->body_len = c->body.len;
-    return 0;
-}
-
-static int send_all(int fd, const char *d, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = send(fd, d, n, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        d += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-/* One request and its response; extra holds complete header lines. */
-static int http(conn_t *c, const char *method, const char *path, const char *extra,
-                const char *body, resp_t *r)
-{
-    int attempt, rc = -1, close_after = 0;
-    c->req.len = 0;
-    buf_printf(&c->req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: bench_login\r\n"
-                        "Accept-Language: nl\r\n%s", method, path, c->port, extra ? extra : "");
-    if (body)
-        buf_printf(&c->req, "Content-Type: application/x-www-form-urlencoded\r\n"
-                            "Content-Length: %zu\r\n", strlen(body));
-    buf_add(&c->req, "\r\n", 2);
-    if (body)
-        buf_add(&c->req, body, strlen(body));
-    for (attempt = 0; attempt < 2; attempt++) {
-        if (c->fd < 0 && conn_open(c) < 0)
-            return -1;
-        if (send_all(c->fd, c->req.d, c->req.len) == 0)
-            rc = read_response(c, r, &close_after);
-        else
-            rc = -2;
-        if (rc == 0 && close_after)
-            conn_close(c);
-        if (rc != -2)
-            break;
-        conn_close(c);
-        c->reconnects++;
-    }
-    if (rc != 0)
-        conn_close(c);
-    return rc == 0 ? 0 : -1;
-}
-
-/* ---- cookies: what a browser would send to 127.0.0.1 ---- */
-
-#define MAX_COOKIES 8
-typedef struct jar_t {
-    int n;
-    struct { char name[64], value[256], path[128]; } c[MAX_COOKIES];
-} jar_t;
-
-static void jar_set(jar_t *j, const char *sc, size_t len)
-{
-    char line[1024], *eq, *semi, *attrs, *path;
-    int i, del;
-    snprintf(line, sizeof(line), "%.*s", (int)len, sc);
-    if (!(eq = strchr(line, '=')))
-        return;
-    *eq = '\0';
-    semi = strchr(eq + 1, ';');
-    attrs = semi ? semi + 1 : eq + 1 + strlen(eq + 1);
-    if (semi)
-        *semi = '\0';
-    del = eq[1] == '\0' || strcasestr(attrs, "max-age=0") != NULL;
-    path = strcasestr(attrs, "path=");
-    for (i = 0; i < j->n && strcmp(j->c[i].name, line) != 0; i++)
-        ;
-    if (del) {
-        if (i < j->n)
-            j->c[i] = j->c[--j->n];
-        return;
-    }
-    if (i == j->n && j->n == MAX_COOKIES)
-        return;
-    if (i == j->n)
-        j->n++;
-    snprintf(j->c[i].name, sizeof(j->c[i].name), "%.63s", line);
-    snprintf(j->c[i].value, sizeof(j->c[i].value), "%.255s", eq + 1);
-    snprintf(j->c[i].path, sizeof(j->c[i].path), "%.*s", path ? (int)strcspn(path + 5, ";") : 1,
-             path ? path + 5 : "/");
-}
-
-static void jar_update(jar_t *j, const char *head)
-{
-    const char *from = NULL, *v;
-    size_t len;
-    while ((v = header(head, "Set-Cookie", &from, &len)) != NULL)
-        jar_set(j, v, len);
-}
-
-/* RFC 6265 path match. */
-static int path_match(const char *cookie_path, const char *path)
-{
-    size_t n = strlen(cookie_path);
-    return strncmp(cookie_path, path, n) == 0 &&
-           (path[n] == '\0' || path[n] == '/' || path[n] == '?' || cookie_path[n - 1] == '/');
-}
-
-/* The Cookie header line for path (empty when none applies) plus the auth line. */
-static void request_headers(const jar_t *j, const char *path, const char *auth, buf_t *out)
-{
-    int i, any = 0;
-    out->len = 0;
-    buf_add(out, "", 0);
-    if (auth)
-        buf_printf(out, "Authorization: %s\r\n", auth);
-    for (i = 0; i < j->n; i++)
-        if (path_match(j->c[i].path, path)) {
-            buf_printf(out, "%s%s=%s", any++ ? "; " : "Cookie: ", j->c[i].name, j->c[i].value);
-        }
-    if (any)
-        buf_add(out, "\r\n", 2);
-}
-
-/* ---- the browser: a login, a static request ---- */
-
-typedef struct client_t {
-    conn_t conn;
-    jar_t jar;
-    buf_t hdr;
-    apr_pool_t *pool;             /* cleared per login */
-    const char *auth;             /* "Basic ..." */
-    char why[512];                /* the last failure */
-} client_t;
-
-/* A browser of user (NULL: one that sends no credentials). */
-static void client_init(client_t *cl, apr_pool_t *p, int port, const char *user, const char *pw)
-{
-    memset(cl, 0, sizeof(*cl));
-    cl->conn.fd = -1;
-    cl->conn.port = port;
-    if (user) {
-        const char *cred = apr_pstrcat(p, user, ":", pw, NULL);
-        char *b64 = apr_palloc(p, (apr_size_t)apr_base64_encode_len((int)strlen(cred)));
-        apr_base64_encode(b64, cred, (int)strlen(cred));
-        cl->auth = apr_pstrcat(p, "Basic ", b64, NULL);
-    }
-    apr_pool_create(&cl->pool, p);
-}
-
-static void client_done(client_t *cl)
-{
-    conn_close(&cl->conn);
-    free(cl->conn.head.d);
-    free(cl->conn.body.d);
-    free(cl->conn.req.d);
-    free(cl->hdr.d);
-}
-
-/* A request as the browser sends it: cookies and credentials; answers the timed status. */
-static int browse(client_t *cl, const char *method, const char *path, const char *body,
-                  int expect, resp_t *r, double *ms)
-{
-    double t0;
-    request_headers(&cl->jar, path, cl->auth, &cl->hdr);
-    t0 = now_seconds();
-    if (http(&cl->conn, method, path, cl->hdr.d, body, r) < 0) {
-        snprintf(cl->why, sizeof(cl->why), "%s %s: no response (%s)", method, path,
-                 strerror(errno));
-        return -1;
-    }
-    if (ms)
-        *ms = (now_seconds() - t0) * 1e3;
-    jar_update(&cl->jar, r->head);
-    if (r->status != expect) {
-        snprintf(cl->why, sizeof(cl->why), "%s %s: status %d, expected %d: %.200s", method,
-                 path, r->status, expect, r->body_len ? r->body : r->head);
-        return -1;
-    }
-    return 0;
-}
-
-/* The path of a Location header (absolute or not). */
-static const char *location_path(apr_pool_t *p, const resp_t *r)
-{
-    size_t len;
-    const char *v = header(r->head, "Location", NULL, &len), *s;
-    if (!v)
-        return NULL;
-    v = apr_pstrmemdup(p, v, len);
-    if ((s = strstr(v, "://")) != NULL)
-        v = strchr(s + 3, '/');
-    return v;
-}
-
-/* The value of the attribute value="..." of the first tag that carries marker, from *at on. */
-static const char *form_value(apr_pool_t *p, const char *html, const char *marker)
-{
-    const char *m = strstr(html, marker), *v, *e, *gt;
-    if (!m || !(v = strstr(m, "value=\"")) || !(gt = strchr(m, '>')) || v > gt)
-        return NULL;
-    v += 7;
-    if (!(e = strchr(v, '"')))
-        return NULL;
-    return apr_punescape_entity(p, apr_pstrmemdup(p, v, (apr_size_t)(e - v)));
-}
 
 /* The full login: protected URL, chooser, choice, protected URL again (proxied). A fresh
  * cookie jar; the keep-alive connection is the browser's. */
-static int login(client_t *cl, const char *app, double t[N_STEPS])
+static int login(mnd_http_client_t *cl, const char *app, double t[N_STEPS])
 {
-    resp_t r;
+    mnd_http_resp_t r;
     const char *loc, *csrf, *choice, *form;
     apr_pool_clear(cl->pool);
     cl->jar.n = 0;
-    if (browse(cl, "GET", app, NULL, 303, &r, &t[STEP_PROTECTED]) < 0)
+    if (mnd_http_browse(cl, "GET", app, NULL, 303, &r, &t[STEP_PROTECTED]) < 0)
         return -1;
-    if (!(loc = location_path(cl->pool, &r)) || !strstr(loc, "/choose")) {
+    if (!(loc = mnd_http_location_path(cl->pool, &r)) || !strstr(loc, "/choose")) {
         snprintf(cl->why, sizeof(cl->why), "GET %s: 303 to %s, not the chooser", app,
                  loc ? loc : "nowhere");
         return -1;
     }
-    if (browse(cl, "GET", loc, NULL, 200, &r, &t[STEP_CHOOSER]) < 0)
+    if (mnd_http_browse(cl, "GET", loc, NULL, 200, &r, &t[STEP_CHOOSER]) < 0)
         return -1;
-    csrf = form_value(cl->pool, r.body, "name=\"csrf\"");
-    choice = form_value(cl->pool, r.body, "name=\"choice\"");
+    csrf = mnd_http_form_value(cl->pool, r.body, "name=\"csrf\"");
+    choice = mnd_http_form_value(cl->pool, r.body, "name=\"choice\"");
     if (!csrf || !choice) {
         snprintf(cl->why, sizeof(cl->why), "the chooser has no %s", csrf ? "choice" : "csrf");
         return -1;
     }
     form = apr_pstrcat(cl->pool, "csrf=", apr_pescape_urlencoded(cl->pool, csrf), "&choice=",
                        apr_pescape_urlencoded(cl->pool, choice), NULL);
-    if (browse(cl, "POST", loc, form, 303, &r, &t[STEP_CHOICE]) < 0)
+    if (mnd_http_browse(cl, "POST", loc, form, 303, &r, &t[STEP_CHOICE]) < 0)
         return -1;
-    if (!(loc = location_path(cl->pool, &r)) || strcmp(loc, app) != 0) {
+    if (!(loc = mnd_http_location_path(cl->pool, &r)) || strcmp(loc, app) != 0) {
         snprintf(cl->why, sizeof(cl->why), "POST choice: 303 to %s, not back to %s",
                  loc ? loc : "nowhere", app);
         return -1;
     }
-    return browse(cl, "GET", app, NULL, 200, &r, &t[STEP_APP]);
+    return mnd_http_browse(cl, "GET", app, NULL, 200, &r, &t[STEP_APP]);
 }
 
-/* ---- the httpd processes: CPU time and memory from /proc ---- */
-
-typedef struct proc_t {
-    int pid;
-    long rss_kb, anon_kb, file_kb, shmem_kb;
-} proc_t;
-
-typedef struct procs_t {
-    int n;
-    proc_t c[MAX_CHILDREN];
-    double cpu;                   /* parent and children, user + system seconds */
-} procs_t;
-
-static int read_stat(int pid, int *ppid, double *cpu)
-{
-    char path[64], line[1024], *rp;
-    unsigned long ut, st;
-    FILE *f;
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    if (!(f = fopen(path, "r")))
-        return -1;
-    rp = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
-    fclose(f);
-    /* after the comm: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
-     * utime stime */
-    if (!rp || sscanf(rp + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", ppid, &ut,
-                      &st) != 3)
-        return -1;
-    *cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-    return 0;
-}
-
-static void read_mem(proc_t *pr)
-{
-    char path[64], line[256];
-    FILE *f;
-    snprintf(path, sizeof(path), "/proc/%d/status", pr->pid);
-    if (!(f = fopen(path, "r")))
-        return;
-    while (fgets(line, sizeof(line), f)) {
-        sscanf(line, "VmRSS: %ld", &pr->rss_kb);
-        sscanf(line, "RssAnon: %ld", &pr->anon_kb);
-        sscanf(line, "RssFile: %ld", &pr->file_kb);
-        sscanf(line, "RssShmem: %ld", &pr->shmem_kb);
-    }
-    fclose(f);
-}
-
-/* The httpd parent's children (the processes that serve requests) and the CPU of all. */
-static void procs_read(int parent, procs_t *out)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    int ppid;
-    double cpu;
-    memset(out, 0, sizeof(*out));
-    if (parent <= 0 || !d) {
-        if (d)
-            closedir(d);
-        return;
-    }
-    if (read_stat(parent, &ppid, &cpu) == 0)
-        out->cpu += cpu;
-    while ((e = readdir(d)) != NULL) {
-        int pid = atoi(e->d_name);
-        if (pid <= 0 || read_stat(pid, &ppid, &cpu) < 0 || ppid != parent)
-            continue;
-        out->cpu += cpu;
-        if (out->n < MAX_CHILDREN) {
-            out->c[out->n].pid = pid;
-            read_mem(&out->c[out->n++]);
-        }
-    }
-    closedir(d);
-}
 
 /* ---- load phases: client threads against the server ---- */
 
@@ -649,30 +112,30 @@ static void *APR_THREAD_FUNC phase_thread(apr_thread_t *th, void *data)
 {
     phase_t *ph = data;
     const opts_t *o = ph->o;
-    client_t cl;
+    mnd_http_client_t cl;
     apr_pool_t *p;
     apr_pool_create(&p, NULL);
-    client_init(&cl, p, o->port, ph->user, o->password);
+    mnd_http_client_init(&cl, p, o->port, ph->user, o->password, "bench_login");
     for (long n = 1; !atomic_load(&ph->stop); n++) {
         long i = atomic_fetch_add(&ph->next, 1);
         /* A new connection now and then, as browsers make them: the kernel then spreads the
          * load over all httpd children, whose memory is followed. */
         if (n % (ph->login ? RECONNECT_LOGINS : RECONNECT_LOGINS * N_STEPS) == 0)
-            conn_close(&cl.conn);
+            mnd_http_close(&cl.conn);
         if (ph->login) {
             double t[N_STEPS];
-            if (i >= ph->target || (ph->until > 0 && now_seconds() >= ph->until))
+            if (i >= ph->target || (ph->until > 0 && mnd_bench_now() >= ph->until))
                 break;
             if (login(&cl, o->app, t) < 0)
                 phase_fail(ph, cl.why);
             else
                 memcpy(&ph->steps[i * N_STEPS], t, sizeof(t));
         } else {
-            resp_t r;
+            mnd_http_resp_t r;
             double ms;
-            if (now_seconds() >= ph->until)
+            if (mnd_bench_now() >= ph->until)
                 break;
-            if (browse(&cl, "GET", ph->path, NULL, 200, &r, &ms) < 0)
+            if (mnd_http_browse(&cl, "GET", ph->path, NULL, 200, &r, &ms) < 0)
                 phase_fail(ph, cl.why);
             else if (i < ph->lat_cap)
                 ph->lat[i] = ms;
@@ -680,7 +143,7 @@ static void *APR_THREAD_FUNC phase_thread(apr_thread_t *th, void *data)
         atomic_fetch_add(&ph->done, 1);
     }
     __atomic_fetch_add(&ph->reconnects, cl.conn.reconnects, __ATOMIC_RELAXED);
-    client_done(&cl);
+    mnd_http_client_done(&cl);
     apr_pool_destroy(p);
     apr_thread_exit(th, APR_SUCCESS);
     return NULL;
@@ -690,13 +153,13 @@ static void run_phase(apr_pool_t *p, phase_t *ph)
 {
     const opts_t *o = ph->o;
     apr_thread_t **th = apr_pcalloc(p, sizeof(*th) * (size_t)o->threads);
-    procs_t a, b, ba, bb;
+    mnd_bench_procs_t a, b, ba, bb;
     double t0, c0;
     int i;
-    procs_read(o->httpd_pid, &a);
-    procs_read(o->backend_pid, &ba);
-    c0 = self_cpu_seconds();
-    t0 = now_seconds();
+    mnd_bench_procs_read(o->httpd_pid, &a);
+    mnd_bench_procs_read(o->backend_pid, &ba);
+    c0 = mnd_bench_self_cpu();
+    t0 = mnd_bench_now();
     if (!ph->login)
         ph->until = t0 + o->static_seconds;
     else if (o->login_budget > 0)
@@ -710,10 +173,10 @@ static void run_phase(apr_pool_t *p, phase_t *ph)
         apr_status_t rv;
         apr_thread_join(&rv, th[i]);
     }
-    ph->seconds = now_seconds() - t0;
-    ph->self_cpu = self_cpu_seconds() - c0;
-    procs_read(o->httpd_pid, &b);
-    procs_read(o->backend_pid, &bb);
+    ph->seconds = mnd_bench_now() - t0;
+    ph->self_cpu = mnd_bench_self_cpu() - c0;
+    mnd_bench_procs_read(o->httpd_pid, &b);
+    mnd_bench_procs_read(o->backend_pid, &bb);
     ph->httpd_cpu = b.cpu - a.cpu + bb.cpu - ba.cpu;
 }
 
@@ -750,7 +213,7 @@ static phase_t *login_phase(apr_pool_t *p, const opts_t *o, const char *user, lo
 
 typedef struct series_t {
     const char *label;
-    sample_t t;
+    mnd_bench_sample_t t;
     long bytes_min, bytes_max, matched_min, matched_max, total;
     int errors;
     const char *why;
@@ -780,16 +243,16 @@ static const char *series_path(apr_pool_t *p, int kind, int i)
  * (a store change: the next resolution is cold); without, one untimed request goes first (a
  * cold request's memory is released after its response, delaying the next request on the
  * connection: that belongs to the cold one). */
-static void series(apr_pool_t *p, client_t *cl, series_t *s, int n, int kind, const char *bump)
+static void series(apr_pool_t *p, mnd_http_client_t *cl, series_t *s, int n, int kind, const char *bump)
 {
     double *v = apr_palloc(p, sizeof(*v) * (size_t)(n > 0 ? n : 1));
     int i, ok = 0;
-    resp_t r0;
+    mnd_http_resp_t r0;
     s->bytes_min = s->matched_min = -1;
     if (!bump && n > 0)
-        browse(cl, "GET", series_path(p, kind, 0), NULL, 200, &r0, NULL);
+        mnd_http_browse(cl, "GET", series_path(p, kind, 0), NULL, 200, &r0, NULL);
     for (i = 0; i < n; i++) {
-        resp_t r;
+        mnd_http_resp_t r;
         double ms;
         long m;
         if (bump && system(bump) != 0) {
@@ -797,7 +260,7 @@ static void series(apr_pool_t *p, client_t *cl, series_t *s, int n, int kind, co
             s->errors++;
             continue;
         }
-        if (browse(cl, "GET", series_path(p, kind, i), NULL, 200, &r, &ms) < 0) {
+        if (mnd_http_browse(cl, "GET", series_path(p, kind, i), NULL, 200, &r, &ms) < 0) {
             s->why = apr_pstrdup(p, cl->why);
             s->errors++;
             continue;
@@ -814,7 +277,7 @@ static void series(apr_pool_t *p, client_t *cl, series_t *s, int n, int kind, co
         if (m > s->matched_max)
             s->matched_max = m;
     }
-    s->t = summarise(v, ok);
+    s->t = mnd_bench_summarise(v, ok);
 }
 
 typedef struct big_t {
@@ -822,7 +285,7 @@ typedef struct big_t {
     const char *first_why;
     series_t s[4];
     int ns;
-    sample_t steps[N_STEPS], total;
+    mnd_bench_sample_t steps[N_STEPS], total;
     int logins, login_errors;
     const char *login_why;
 } big_t;
@@ -832,14 +295,14 @@ typedef struct big_t {
  * logins. */
 static void run_big(apr_pool_t *p, const opts_t *o, big_t *b)
 {
-    client_t cl;
-    resp_t r;
+    mnd_http_client_t cl;
+    mnd_http_resp_t r;
     double *t = apr_pcalloc(p, sizeof(double) * N_STEPS * (size_t)(o->big_logins + 1));
     double *tot = apr_pcalloc(p, sizeof(double) * (size_t)(o->big_logins + 1));
     int i, k;
-    client_init(&cl, p, o->port, o->big_user, o->password);
+    mnd_http_client_init(&cl, p, o->port, o->big_user, o->password, "bench_login");
     fprintf(stderr, "bench_login: the person with 20,000 capacities\n");
-    if (browse(&cl, "GET", o->app, NULL, 303, &r, &b->first_ms) < 0)
+    if (mnd_http_browse(&cl, "GET", o->app, NULL, 303, &r, &b->first_ms) < 0)
         b->first_why = apr_pstrdup(p, cl.why);
     b->s[0].label = "GET /mandaat/choose, cold (first after a store change)";
     series(p, &cl, &b->s[0], o->bump_cmd ? o->cold_runs : 0, SER_FIXED, o->bump_cmd);
@@ -864,20 +327,20 @@ static void run_big(apr_pool_t *p, const opts_t *o, big_t *b)
         double *v = apr_palloc(p, sizeof(double) * (size_t)(b->logins + 1));
         for (i = 0; i < b->logins; i++)
             v[i] = t[i * N_STEPS + k];
-        b->steps[k] = summarise(v, b->logins);
+        b->steps[k] = mnd_bench_summarise(v, b->logins);
     }
-    b->total = summarise(tot, b->logins);
-    client_done(&cl);
+    b->total = mnd_bench_summarise(tot, b->logins);
+    mnd_http_client_done(&cl);
 }
 
 /* n logins of user on one connection, one after the other: each step without contention. */
-static void run_latency(apr_pool_t *p, const opts_t *o, sample_t steps[N_STEPS], sample_t *tot)
+static void run_latency(apr_pool_t *p, const opts_t *o, mnd_bench_sample_t steps[N_STEPS], mnd_bench_sample_t *tot)
 {
-    client_t cl;
+    mnd_http_client_t cl;
     double *t = apr_pcalloc(p, sizeof(double) * N_STEPS * (size_t)(o->latency_logins + 1));
     double *all = apr_pcalloc(p, sizeof(double) * (size_t)(o->latency_logins + 1));
     int i, k, n = 0;
-    client_init(&cl, p, o->port, o->user, o->password);
+    mnd_http_client_init(&cl, p, o->port, o->user, o->password, "bench_login");
     for (i = 0; i < o->latency_logins; i++)
         if (login(&cl, o->app, &t[n * N_STEPS]) == 0) {
             for (k = 0; k < N_STEPS; k++)
@@ -888,40 +351,17 @@ static void run_latency(apr_pool_t *p, const opts_t *o, sample_t steps[N_STEPS],
         double *v = apr_palloc(p, sizeof(double) * (size_t)(n + 1));
         for (i = 0; i < n; i++)
             v[i] = t[i * N_STEPS + k];
-        steps[k] = summarise(v, n);
+        steps[k] = mnd_bench_summarise(v, n);
     }
-    *tot = summarise(all, n);
-    client_done(&cl);
+    *tot = mnd_bench_summarise(all, n);
+    mnd_http_client_done(&cl);
 }
 
 /* ---- the report ---- */
 
-static const char *verdict(int ok)
-{
-    return ok ? "pass" : "**FAIL**";
-}
-
 static void print_machine(const opts_t *o)
 {
-    char line[256], model[256] = "unknown CPU";
-    double load[3];
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, "model name", 10) == 0) {
-            snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
-            model[strcspn(model, "\n")] = '\0';
-            break;
-        }
-    if (f)
-        fclose(f);
-    printf("Machine: %s, %ld CPUs (nproc); the client runs on the same CPUs as httpd.\n", model,
-           sysconf(_SC_NPROCESSORS_ONLN));
-    f = fopen("/proc/loadavg", "r");
-    if (f && fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) == 3)
-        printf("Load average at the end of the run (1, 5, 15 min): %.2f %.2f %.2f.\n", load[0],
-               load[1], load[2]);
-    if (f)
-        fclose(f);
+    mnd_bench_print_machine(stdout);
     printf("Client: %d threads, one keep-alive connection each, a fresh cookie jar per login; "
            "login persona %s, 20,000-capacity persona %s.\n\n", o->threads, o->user,
            o->big_user);
@@ -938,11 +378,11 @@ static double per_second(phase_t *ph)
 }
 
 /* Latency of the phase's operations: a login is the sum of its four requests. */
-static sample_t phase_latency(phase_t *ph)
+static mnd_bench_sample_t phase_latency(phase_t *ph)
 {
     long i, n = 0, all = ph->login ? ph->target : atomic_load(&ph->next);
     double *v;
-    sample_t s;
+    mnd_bench_sample_t s;
     if (!ph->login && all > ph->lat_cap)
         all = ph->lat_cap;
     v = malloc(sizeof(double) * (size_t)(all + 1));
@@ -956,7 +396,7 @@ static sample_t phase_latency(phase_t *ph)
         if (t > 0) /* failed ones stay 0 */
             v[n++] = t;
     }
-    s = summarise(v, (int)n);
+    s = mnd_bench_summarise(v, (int)n);
     free(v);
     return s;
 }
@@ -965,7 +405,7 @@ static void print_phase_row(const char *label, phase_t *ph, double base_rate, do
 {
     long ok = phase_ok(ph);
     double rate = per_second(ph), cpu_op = ok ? ph->httpd_cpu * 1e3 / (double)ok : 0;
-    sample_t s = phase_latency(ph);
+    mnd_bench_sample_t s = phase_latency(ph);
     printf("| %s | %ld | %ld | %.1f | %.0f | %.2f | %.2f | %.3f | %.0f%% | %.0f%% |", label, ok,
            atomic_load(&ph->errors), ph->seconds, rate, s.p50, s.p99, cpu_op,
            ph->seconds > 0 ? 100.0 * ph->httpd_cpu / ph->seconds : 0,
@@ -973,7 +413,7 @@ static void print_phase_row(const char *label, phase_t *ph, double base_rate, do
     if (base_rate > 0)
         printf(" %.3f | %.3f | ≥ %.2f | %s |\n", rate / base_rate,
                cpu_op > 0 ? base_cpu / cpu_op : 0, TARGET_RATIO,
-               verdict(rate / base_rate >= TARGET_RATIO && !atomic_load(&ph->errors)));
+               mnd_bench_verdict(rate / base_rate >= TARGET_RATIO && !atomic_load(&ph->errors)));
     else
         printf(" – | – | – | – |\n");
 }
@@ -1031,19 +471,19 @@ static void print_throughput(const opts_t *o, phase_t *s1, phase_t *s2, phase_t 
                                                                    : warm->first_error);
 }
 
-static void steps_of(phase_t *ph, int k, sample_t *out)
+static void steps_of(phase_t *ph, int k, mnd_bench_sample_t *out)
 {
     long i, n = 0;
     double *v = malloc(sizeof(double) * (size_t)(ph->target + 1));
     for (i = 0; i < ph->target; i++)
         if (ph->steps[i * N_STEPS + k] > 0)
             v[n++] = ph->steps[i * N_STEPS + k];
-    *out = summarise(v, (int)n);
+    *out = mnd_bench_summarise(v, (int)n);
     free(v);
 }
 
-static void print_steps(const opts_t *o, phase_t *main_run, const sample_t *one,
-                        const sample_t *one_total)
+static void print_steps(const opts_t *o, phase_t *main_run, const mnd_bench_sample_t *one,
+                        const mnd_bench_sample_t *one_total)
 {
     int k;
     printf("### The four requests of a login\n\n"
@@ -1053,7 +493,7 @@ static void print_steps(const opts_t *o, phase_t *main_run, const sample_t *one,
            "| request | under load p50 | p99 | one connection p50 | p99 | max |\n"
            "|---|--:|--:|--:|--:|--:|\n", o->threads, o->latency_logins);
     for (k = 0; k < N_STEPS; k++) {
-        sample_t s;
+        mnd_bench_sample_t s;
         steps_of(main_run, k, &s);
         printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n", step_names[k], s.p50, s.p99,
                one[k].p50, one[k].p99, one[k].max);
@@ -1087,7 +527,7 @@ static void print_big(const opts_t *o, const big_t *b)
         printf("| %s | %d | %d | %.1f | %.1f | %.1f | %ld–%ld | %ld–%ld of %ld | < %.0f ms | "
                "%s |\n", s->label, s->t.n, s->errors, s->t.p50, s->t.p99, s->t.max,
                s->bytes_min, s->bytes_max, s->matched_min, s->matched_max, s->total,
-               TARGET_CHOOSER_MS, verdict(!s->errors && s->t.n && s->t.p99 < TARGET_CHOOSER_MS));
+               TARGET_CHOOSER_MS, mnd_bench_verdict(!s->errors && s->t.n && s->t.p99 < TARGET_CHOOSER_MS));
         if (s->why)
             printf("\nLast failure: %s\n\n", s->why);
     }
@@ -1101,7 +541,7 @@ static void print_big(const opts_t *o, const big_t *b)
            b->total.max);
 }
 
-static const proc_t *find_child(const procs_t *ps, int pid)
+static const mnd_bench_proc_t *find_child(const mnd_bench_procs_t *ps, int pid)
 {
     int i;
     for (i = 0; i < ps->n; i++)
@@ -1110,8 +550,8 @@ static const proc_t *find_child(const procs_t *ps, int pid)
     return NULL;
 }
 
-static void print_rss(long warm, long total, const procs_t *a, const procs_t *b,
-                      const procs_t *c)
+static void print_rss(long warm, long total, const mnd_bench_procs_t *a, const mnd_bench_procs_t *b,
+                      const mnd_bench_procs_t *c)
 {
     int i;
     printf("### Memory of the httpd children\n\n"
@@ -1126,7 +566,7 @@ static void print_rss(long warm, long total, const procs_t *a, const procs_t *b,
            "after | result |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n",
            warm, total, RSS_NOISE_KB, RSS_NOISE_FRAC * 100);
     for (i = 0; i < a->n; i++) {
-        const proc_t *x = &a->c[i], *y = find_child(b, x->pid), *z = find_child(c, x->pid);
+        const mnd_bench_proc_t *x = &a->c[i], *y = find_child(b, x->pid), *z = find_child(c, x->pid);
         long growth = y ? y->anon_kb - x->anon_kb : 0;
         long noise = (long)(x->anon_kb * RSS_NOISE_FRAC);
         if (!y) {
@@ -1141,90 +581,12 @@ static void print_rss(long warm, long total, const procs_t *a, const procs_t *b,
         else
             printf("gone | %ld | %ld | %+ld | gone |", x->anon_kb, y->anon_kb, growth);
         printf(" %ld → %ld | %ld → %ld | %s |\n", x->file_kb, y->file_kb, x->shmem_kb,
-               y->shmem_kb, verdict(growth <= (noise > RSS_NOISE_KB ? noise : RSS_NOISE_KB)));
+               y->shmem_kb, mnd_bench_verdict(growth <= (noise > RSS_NOISE_KB ? noise : RSS_NOISE_KB)));
     }
     printf("\n");
 }
 
-/* ---- the store, options, main ---- */
-
-/* The generator dates everything relative to MND_SYNTH_NOW, but httpd resolves at the wall
- * clock: move every validity and event time by the difference, so that the store has at
- * "now" exactly what it had at MND_SYNTH_NOW (the firm's 20,000 clients all active). */
-static mnd_error_t *rebase_store(apr_pool_t *p, const char *path)
-{
-    static const char *const cols[] = {
-        "mandate:valid_from", "mandate:valid_until", "mandate:created_at",
-        "mandate:state_changed_at", "user_right:valid_from", "user_right:valid_until",
-        "user_right:granted_at", "user_right:revoked_at", "kbo_function:valid_from",
-        "kbo_function:valid_until", NULL};
-    apr_int64_t d = (apr_int64_t)time(NULL) - (apr_int64_t)MND_SYNTH_NOW;
-    sqlite3 *db;
-    char *msg = NULL;
-    const char *sql = "BEGIN;";
-    int i, rc;
-    for (i = 0; cols[i]; i++) {
-        const char *c = strchr(cols[i], ':') + 1;
-        sql = apr_psprintf(p, "%s UPDATE %.*s SET %s = %s + %" APR_INT64_T_FMT " WHERE %s IS NOT NULL;", sql,
-                           (int)(c - 1 - cols[i]), cols[i], c, c, d, c);
-    }
-    sql = apr_pstrcat(p, sql, " COMMIT;", NULL);
-    if (sqlite3_open(path, &db) != SQLITE_OK)
-        return mnd_error(p, MND_ESTORE, "cannot open %s: %s", path, sqlite3_errmsg(db));
-    rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    sqlite3_close(db);
-    if (rc != SQLITE_OK) {
-        mnd_error_t *err = mnd_error(p, MND_ESTORE, "moving the store's times: %s", msg);
-        sqlite3_free(msg);
-        return err;
-    }
-    return NULL;
-}
-
-/* `bench_login store PATH [--mandates N] [--seed N] [--reuse]`: build the synthetic store
- * (times moved to now) and print the personas as shell assignments (for run_login.sh). A
- * reused store keeps the times of its build. */
-static int make_store(apr_pool_t *p, int argc, char **argv)
-{
-    mnd_synth_params_t prm;
-    mnd_synth_stats_t st;
-    mnd_synth_personas_t who;
-    mnd_error_t *err = NULL;
-    long mandates = 100000;
-    uint64_t seed = 42;
-    int i, reuse = 0;
-    for (i = 3; i < argc; i++) {
-        if (!strcmp(argv[i], "--mandates") && i + 1 < argc)
-            mandates = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-            seed = strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--reuse"))
-            reuse = 1;
-        else {
-            fprintf(stderr, "usage: bench_login store PATH [--mandates N] [--seed N] [--reuse]\n");
-            return 2;
-        }
-    }
-    mnd_synth_defaults(&prm, mandates);
-    prm.seed = seed;
-    prm.verbose = 1;
-    if (!reuse || (err = mnd_synth_check(p, argv[2], &prm)) != NULL) {
-        fprintf(stderr, "bench_login: building %s (%ld mandates, %ld firm clients)\n", argv[2],
-                prm.mandates, prm.firm_clients);
-        err = mnd_synth_build(p, argv[2], &prm, &st);
-        if (!err)
-            err = rebase_store(p, argv[2]);
-    }
-    if (err) {
-        fprintf(stderr, "bench_login: %s\n", err->msg);
-        return 1;
-    }
-    mnd_synth_personas(&who);
-    printf("CITIZEN=%s\nCITIZEN_PARTY=%s\nDIRECTOR=%s\nEMPLOYEE=%s\nFIRM=%s\nFIRM_CLIENTS=%ld\n"
-           "SERVICE=%s\n", who.citizen, who.citizen_party, who.director, who.employee, who.firm,
-           prm.firm_clients, MND_SYNTH_SERVICE);
-    return 0;
-}
+/* ---- options, main ---- */
 
 static void usage(FILE *f)
 {
@@ -1327,8 +689,8 @@ int main(int argc, char **argv)
     apr_pool_t *p;
     mnd_synth_personas_t who;
     phase_t *s1, *s2, *sa, *sp, *warm, *main_run;
-    procs_t m_warm, m_after, m_end;
-    sample_t one[N_STEPS], one_total;
+    mnd_bench_procs_t m_warm, m_after, m_end;
+    mnd_bench_sample_t one[N_STEPS], one_total;
     big_t big;
     int rc;
 
@@ -1336,7 +698,7 @@ int main(int argc, char **argv)
     atexit(apr_terminate);
     apr_pool_create(&p, NULL);
     if (argc >= 3 && !strcmp(argv[1], "store"))
-        return make_store(p, argc, argv);
+        return mnd_bench_store_cmd(p, argc, argv, "bench_login");
     mnd_synth_personas(&who);
     if ((rc = parse_args(argc, argv, &o, &who)) >= 0)
         return rc;
@@ -1345,15 +707,15 @@ int main(int argc, char **argv)
     sa = static_phase(p, &o, o.auth_path, 1);
     sp = static_phase(p, &o, o.proxied_path, 1);
     warm = login_phase(p, &o, o.user, o.warmup);
-    procs_read(o.httpd_pid, &m_warm);
+    mnd_bench_procs_read(o.httpd_pid, &m_warm);
     main_run = login_phase(p, &o, o.user, o.logins - o.warmup);
-    procs_read(o.httpd_pid, &m_after);
+    mnd_bench_procs_read(o.httpd_pid, &m_after);
     s2 = static_phase(p, &o, o.static_path, 0);
     fprintf(stderr, "bench_login: %d logins on one connection\n", o.latency_logins);
     run_latency(p, &o, one, &one_total);
     memset(&big, 0, sizeof(big));
     run_big(p, &o, &big);
-    procs_read(o.httpd_pid, &m_end);
+    mnd_bench_procs_read(o.httpd_pid, &m_end);
 
     printf("## bench_login\n\n");
     print_machine(&o);
