@@ -389,6 +389,34 @@ refuse nourl "no MandaatPublicURL" "MandaatPublicURL"
 bad_conf httpurl "s|MandaatPublicURL \"https://127.0.0.1|MandaatPublicURL \"http://mandaat.example|"
 refuse httpurl "an http:// MandaatPublicURL off the loopback interface for the SAML IdP" "https"
 
+# MandaatSAMLSPMetadataDir: every *.xml is an SP, its base name the service.
+mkdir -p "$T/spdir" "$T/spdir-empty" "$T/spdir-badname"
+cp "$T/sp/metadata.xml" "$T/spdir/wse-loket.xml"
+printf 'not metadata\n' >"$T/spdir/README"
+cp "$T/sp/metadata.xml" "$T/spdir-badname/wse loket.xml"
+chown_run "$T/spdir" "$T/spdir-empty" "$T/spdir-badname"
+dir_conf() {
+    bad_conf "$1" "/MandaatSAMLSPMetadataFile/d; s|MandaatPublicURL .*|&\n    MandaatSAMLSPMetadataDir \"$2\"|"
+}
+dir_conf spdir "$T/spdir"
+if mandaat_httpd_start spdir; then
+    if grep -q "SAML SP .* for service wse-loket" "$T/spdir/error.log" 2>/dev/null ||
+        [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$T/keys/tls.cert" \
+            "$IDP/mandaat/saml/metadata")" = 200 ]; then
+        pass "MandaatSAMLSPMetadataDir: the IdP starts with the SP of wse-loket.xml (other files ignored)"
+    else
+        fail "MandaatSAMLSPMetadataDir: the IdP starts with the SP of wse-loket.xml" "$T/spdir/error.log"
+    fi
+    mandaat_httpd_stop spdir
+else
+    fail "MandaatSAMLSPMetadataDir: the IdP starts with the SP of wse-loket.xml" \
+        "$T/spdir/start.out" "$T/spdir/error.log"
+fi
+dir_conf spdirempty "$T/spdir-empty"
+refuse spdirempty "an SP metadata directory without *.xml" "no \*.xml metadata"
+dir_conf spdirbad "$T/spdir-badname"
+refuse spdirbad "an SP metadata file whose base name is no service id" "base name is the service"
+
 if [ "$failed" -ne 0 ]; then
     tail -n 25 "$T/saml/error.log" 2>/dev/null | sed 's|^|#   saml/error.log: |'
     echo "# $failed check(s) failed"
