@@ -14,18 +14,17 @@
  * MND_EINTERNAL; an accepted request names our SP, an ACS URL from its metadata bound to
  * HTTP-POST, a RelayState of at most 80 bytes, and its dump gives back the same request.
  * Built with -fsanitize=fuzzer,address,undefined by --enable-fuzz; replay_main.c runs the seed
- * corpus through the same function in every `make check`. docs/saml.md, "Fuzzing". */
-#include "fuzz_common.h"
+ * corpus through the same function in every `make check`. The IdP, its SP, the encodings and
+ * the sanitizers' settings come from the SAML fixture (tests/lib/saml_fixture.h), shared with
+ * the unit tests and make_corpus. docs/saml.md, "Fuzzing". */
+#include "../lib/saml_fixture.h"
 
-#include <apr_base64.h>
 #include <apr_general.h>
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,14 +34,14 @@ static int verbose; /* MANDAAT_FUZZ_VERBOSE set: each outcome on stderr (seeing 
 
 static void setup(void)
 {
-    fuzz_keypair_t kp;
+    fx_keypair_t kp;
     apr_initialize();
     apr_pool_create(&gp, NULL);
     verbose = getenv("MANDAAT_FUZZ_VERBOSE") != NULL;
     /* One key for the IdP and the SP's metadata: no signature made elsewhere verifies anyway. */
-    kp = fuzz_keypair(gp, 2048, "fuzz");
-    idp_open = fuzz_make_idp(gp, &kp, &kp, 0);
-    idp_strict = fuzz_make_idp(gp, &kp, &kp, 1);
+    kp = fx_keypair(gp, 2048, "fuzz");
+    idp_open = fx_make_idp(gp, &kp, &kp, 0);
+    idp_strict = fx_make_idp(gp, &kp, &kp, 1);
 }
 
 static void broken(const char *what, const char *detail)
@@ -88,9 +87,9 @@ static void check_accepted(mnd_saml_idp_t *idp, apr_pool_t *p, const mnd_saml_re
 {
     mnd_saml_request_t *d;
     mnd_error_t *err;
-    if (!same(r->sp_entity_id, FUZZ_SP_ID))
+    if (!same(r->sp_entity_id, FX_SP_ID))
         broken("accepted for another SP", r->sp_entity_id);
-    if (!same(r->acs_url, FUZZ_SP_ACS) && !same(r->acs_url, FUZZ_SP_ACS2))
+    if (!same(r->acs_url, FX_SP_ACS) && !same(r->acs_url, FX_SP_ACS2))
         broken("ACS URL not an HTTP-POST ACS of the metadata", r->acs_url);
     if (r->relay_state && strlen(r->relay_state) > 80)
         broken("RelayState over 80 bytes", r->relay_state);
@@ -124,47 +123,6 @@ static void run(mnd_saml_idp_t *idp, const char *method, const char *text)
     apr_pool_destroy(p);
 }
 
-/* Form/query encoding of base64 text ('+', '/' and '=' escaped). */
-static const char *urlenc(apr_pool_t *p, const char *s)
-{
-    char *o = apr_palloc(p, strlen(s) * 3 + 1), *d = o;
-    for (; *s; s++) {
-        if (apr_isalnum(*s))
-            *d++ = *s;
-        else
-            d += sprintf(d, "%%%02X", (unsigned char)*s);
-    }
-    *d = '\0';
-    return o;
-}
-
-/* "SAMLRequest=" and xml in base64, raw-DEFLATEd first for HTTP-Redirect. */
-static const char *encode_xml(apr_pool_t *p, const char *xml, size_t n, int redirect)
-{
-    const char *src = xml;
-    char *b;
-    if (redirect) {
-        uLong cap = compressBound((uLong)n) + 64;
-        char *out = apr_palloc(p, cap);
-        z_stream z;
-        memset(&z, 0, sizeof z);
-        if (deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-            broken("deflateInit2", NULL);
-        z.next_in = (Bytef *)xml;
-        z.avail_in = (uInt)n;
-        z.next_out = (Bytef *)out;
-        z.avail_out = (uInt)cap;
-        if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-            broken("deflate", NULL);
-        n = z.total_out;
-        deflateEnd(&z);
-        src = out;
-    }
-    b = apr_palloc(p, (apr_size_t)apr_base64_encode_len((int)n));
-    apr_base64_encode(b, src, (int)n);
-    return apr_pstrcat(p, "SAMLRequest=", urlenc(p, b), NULL);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
@@ -184,27 +142,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         apr_pool_t *p;
         apr_pool_create(&p, NULL);
         free(text);
-        text = strdup(encode_xml(p, (const char *)data + 1, size - 1, data[0] == 'D'));
+        text = strdup(fx_saml_param(p, (const char *)data + 1, size - 1,
+                                    data[0] == 'D' ? FX_DEFLATE_DEFAULT : FX_PLAIN));
         apr_pool_destroy(p);
     }
     run(idp_open, method, text);
     run(idp_strict, method, text);
     free(text);
     return 0;
-}
-
-/* LeakSanitizer: the leaks inside lasso and xmlsec listed (with why) in tests/unit/lsan.supp,
- * so that the target and its replay pass with a plain ASAN_OPTIONS=detect_leaks=1. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:mnd_saml_lasso_process_redirect\nleak:xmlSecOpenSSLAppKeyCertLoad\n";
-}
-
-/* liblasso, glib and libcrypto have no frame pointers: without full unwinding the leak stacks
- * stop after two frames and no suppression can match them. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "fast_unwind_on_malloc=0:malloc_context_size=16";
 }

@@ -1,16 +1,15 @@
 /* Writes the seed corpus of fuzz_authn_request into a directory (make fuzz-corpus, or
- * tests/fuzz/make_corpus DIR): AuthnRequests built by lasso as the SP, as the unit tests do,
- * then hostile variants made from them. Each file is what LLVMFuzzerTestOneInput takes: 'G' and
- * a query string (HTTP-Redirect), 'P' and a form body (HTTP-POST), or 'X' / 'D' and the bare
- * XML that the harness encodes for HTTP-POST / HTTP-Redirect. Request IDs, instants and
+ * tests/fuzz/make_corpus DIR): AuthnRequests built by lasso as the SP, with the unit tests'
+ * fixture (tests/lib/saml_fixture.h), then hostile variants made from them. Each file is what
+ * LLVMFuzzerTestOneInput takes: 'G' and a query string (HTTP-Redirect), 'P' and a form body
+ * (HTTP-POST), or 'X' / 'D' and the bare XML that the harness encodes for HTTP-POST /
+ * HTTP-Redirect. Request IDs, instants and
  * signatures change on every run; the committed files are one run's output. Signed seeds never
  * verify in the harness (its keys are made at its start): they exercise the signature path up
  * to the refusal. */
-#include "fuzz_common.h"
+#include "../lib/saml_fixture.h"
 
-#include <apr_base64.h>
 #include <apr_general.h>
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <lasso/lasso.h>
 #include <lasso/utils.h>
@@ -19,61 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 static apr_pool_t *gp;
 static const char *outdir;
 static LassoServer *sp, *sp_sha1, *sp_other;
 static int written;
 
-/* ---- encodings ---- */
+/* The metadata of the IdP's one SP (fx_make_idp). */
+#define SP_MD (FX_MD_SLO_REDIRECT | FX_MD_ACS_MORE)
 
-static const char *urlenc(const char *s)
-{
-    char *o = apr_palloc(gp, strlen(s) * 3 + 1), *d = o;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (apr_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-            *d++ = (char)c;
-        else
-            d += sprintf(d, "%%%02X", c);
-    }
-    *d = '\0';
-    return o;
-}
-
-static const char *b64(const char *data, size_t n)
-{
-    char *o = apr_palloc(gp, (apr_size_t)apr_base64_encode_len((int)n));
-    apr_base64_encode(o, data, (int)n);
-    return o;
-}
-
-static const char *unb64(const char *s)
-{
-    char *o = apr_palloc(gp, (apr_size_t)apr_base64_decode_len(s) + 1);
-    o[apr_base64_decode(o, s)] = '\0';
-    return o;
-}
-
-/* Raw DEFLATE (what HTTP-Redirect carries), base64. */
-static const char *deflated_b64(const char *data, size_t n)
-{
-    z_stream z;
-    uLong cap = compressBound((uLong)n) + 64;
-    char *out = apr_palloc(gp, cap);
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 9, Z_DEFLATED, -MAX_WBITS, 9, Z_DEFAULT_STRATEGY) != Z_OK)
-        abort();
-    z.next_in = (Bytef *)data;
-    z.avail_in = (uInt)n;
-    z.next_out = (Bytef *)out;
-    z.avail_out = (uInt)cap;
-    if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-        abort();
-    deflateEnd(&z);
-    return b64(out, z.total_out);
-}
+/* ---- writing seeds ---- */
 
 static void seed(const char *name, char binding, const char *text)
 {
@@ -88,14 +42,15 @@ static void seed(const char *name, char binding, const char *text)
 
 static void post_xml(const char *name, const char *xml, const char *extra)
 {
-    seed(name, 'P', apr_pstrcat(gp, "SAMLRequest=", urlenc(b64(xml, strlen(xml))),
-                                extra ? extra : "", NULL));
+    seed(name, 'P',
+         apr_pstrcat(gp, fx_saml_param(gp, xml, strlen(xml), FX_PLAIN), extra ? extra : "", NULL));
 }
 
 static void get_xml(const char *name, const char *xml, const char *extra)
 {
-    seed(name, 'G', apr_pstrcat(gp, "SAMLRequest=", urlenc(deflated_b64(xml, strlen(xml))),
-                                extra ? extra : "", NULL));
+    seed(name, 'G',
+         apr_pstrcat(gp, fx_saml_param(gp, xml, strlen(xml), FX_DEFLATE_BEST), extra ? extra : "",
+                     NULL));
 }
 
 /* The bare XML, for the harness to encode: 'X' HTTP-POST, 'D' HTTP-Redirect. */
@@ -106,55 +61,21 @@ static void raw_xml(const char *name, char mode, const char *xml)
 
 /* ---- lasso as the SP ---- */
 
-typedef void tweak_fn(LassoSamlp2AuthnRequest *r);
-
 /* The SP's message for binding: the query (Redirect) or the form body (POST). */
-static const char *sp_message(LassoServer *s, LassoHttpMethod binding, int sign,
-                              const char *relay, tweak_fn *tweak)
+static const char *sp_message(LassoServer *s, LassoHttpMethod binding, int sign, const char *relay,
+                              fx_authn_tweak_fn *tweak)
 {
-    LassoLogin *l = lasso_login_new(s);
-    LassoSamlp2AuthnRequest *r;
-    const char *out;
-    if (lasso_login_init_authn_request(l, FUZZ_IDP_ID, binding) != 0)
-        abort();
-    r = LASSO_SAMLP2_AUTHN_REQUEST(LASSO_PROFILE(l)->request);
-    lasso_assign_string(r->NameIDPolicy->Format, LASSO_SAML2_NAME_IDENTIFIER_FORMAT_PERSISTENT);
-    r->NameIDPolicy->AllowCreate = TRUE;
-    lasso_assign_string(r->ProtocolBinding, LASSO_SAML2_METADATA_BINDING_POST);
-    if (tweak)
-        tweak(r);
-    lasso_profile_set_signature_hint(LASSO_PROFILE(l), sign ? LASSO_PROFILE_SIGNATURE_HINT_FORCE
-                                                            : LASSO_PROFILE_SIGNATURE_HINT_FORBID);
-    if (relay)
-        lasso_assign_string(LASSO_PROFILE(l)->msg_relayState, relay);
-    if (lasso_login_build_authn_request_msg(l) != 0)
-        abort();
-    if (binding == LASSO_HTTP_METHOD_REDIRECT)
-        out = apr_pstrdup(gp, strchr(LASSO_PROFILE(l)->msg_url, '?') + 1);
-    else
-        out = apr_pstrcat(gp, "SAMLRequest=", urlenc(LASSO_PROFILE(l)->msg_body),
-                          relay ? "&RelayState=" : "", relay ? urlenc(relay) : "", NULL);
-    lasso_release_gobject(l);
-    return out;
+    fx_msg_t m = fx_authn_request(gp, s, binding,
+                                  sign ? LASSO_PROFILE_SIGNATURE_HINT_FORCE
+                                       : LASSO_PROFILE_SIGNATURE_HINT_FORBID,
+                                  relay, tweak);
+    return binding == LASSO_HTTP_METHOD_REDIRECT ? m.query : m.body;
 }
 
 /* The request's XML as lasso would post it. */
-static const char *sp_xml(LassoServer *s, int sign, tweak_fn *tweak)
+static const char *sp_xml(LassoServer *s, int sign, fx_authn_tweak_fn *tweak)
 {
-    const char *body = sp_message(s, LASSO_HTTP_METHOD_POST, sign, NULL, tweak);
-    char *v = apr_pstrdup(gp, body + strlen("SAMLRequest="));
-    size_t n = strlen(v);
-    char *o = apr_palloc(gp, n + 1), *d = o;
-    for (size_t i = 0; i < n; i++) { /* urlenc's inverse, for our own output only */
-        if (v[i] == '%') {
-            char hex[3] = {v[i + 1], v[i + 2], 0};
-            *d++ = (char)strtol(hex, NULL, 16);
-            i += 2;
-        } else
-            *d++ = v[i];
-    }
-    *d = '\0';
-    return unb64(o);
+    return fx_body_xml(gp, sp_message(s, LASSO_HTTP_METHOD_POST, sign, NULL, tweak));
 }
 
 /* xml with the first occurrence of from replaced by to. */
@@ -183,40 +104,13 @@ static void tweak_passive(LassoSamlp2AuthnRequest *r)
 
 static void tweak_acs_url2(LassoSamlp2AuthnRequest *r)
 {
-    lasso_assign_string(r->AssertionConsumerServiceURL, FUZZ_SP_ACS2);
-}
-
-static void tweak_foreign_acs(LassoSamlp2AuthnRequest *r)
-{
-    lasso_assign_string(r->AssertionConsumerServiceURL, "https://evil.example/acs");
-}
-
-static void tweak_index2(LassoSamlp2AuthnRequest *r)
-{
-    lasso_release_string(r->ProtocolBinding);
-    r->AssertionConsumerServiceIndex = 2;
+    lasso_assign_string(r->AssertionConsumerServiceURL, FX_SP_ACS2);
 }
 
 static void tweak_url_and_index(LassoSamlp2AuthnRequest *r)
 {
-    lasso_assign_string(r->AssertionConsumerServiceURL, FUZZ_SP_ACS);
+    lasso_assign_string(r->AssertionConsumerServiceURL, FX_SP_ACS);
     r->AssertionConsumerServiceIndex = 0;
-}
-
-static void tweak_redirect_binding(LassoSamlp2AuthnRequest *r)
-{
-    lasso_assign_string(r->ProtocolBinding, LASSO_SAML2_METADATA_BINDING_REDIRECT);
-}
-
-static void tweak_redirect_index(LassoSamlp2AuthnRequest *r)
-{
-    lasso_release_string(r->ProtocolBinding);
-    r->AssertionConsumerServiceIndex = 1;
-}
-
-static void tweak_no_binding(LassoSamlp2AuthnRequest *r)
-{
-    lasso_release_string(r->ProtocolBinding);
 }
 
 /* ---- the seeds ---- */
@@ -231,12 +125,12 @@ static void valid_seeds(void)
     seed("redirect-passive-loa", 'G', sp_message(sp, R, 0, NULL, tweak_passive));
     seed("post-passive-loa", 'P', sp_message(sp, P, 0, NULL, tweak_passive));
     seed("redirect-acs-url2", 'G', sp_message(sp, R, 0, NULL, tweak_acs_url2));
-    seed("post-acs-index2", 'P', sp_message(sp, P, 0, NULL, tweak_index2));
-    seed("redirect-no-binding", 'G', sp_message(sp, R, 0, NULL, tweak_no_binding));
-    seed("redirect-foreign-acs", 'G', sp_message(sp, R, 0, NULL, tweak_foreign_acs));
+    seed("post-acs-index2", 'P', sp_message(sp, P, 0, NULL, fx_tweak_acs_index2));
+    seed("redirect-no-binding", 'G', sp_message(sp, R, 0, NULL, fx_tweak_no_binding));
+    seed("redirect-foreign-acs", 'G', sp_message(sp, R, 0, NULL, fx_tweak_foreign_acs));
     seed("post-url-and-index", 'P', sp_message(sp, P, 0, NULL, tweak_url_and_index));
-    seed("post-redirect-binding", 'P', sp_message(sp, P, 0, NULL, tweak_redirect_binding));
-    seed("redirect-redirect-index", 'G', sp_message(sp, R, 0, NULL, tweak_redirect_index));
+    seed("post-redirect-binding", 'P', sp_message(sp, P, 0, NULL, fx_tweak_redirect_binding));
+    seed("redirect-redirect-index", 'G', sp_message(sp, R, 0, NULL, fx_tweak_redirect_index));
     seed("post-relay-markup", 'P', sp_message(sp, P, 0, "<script>&\"x\"</script>", NULL));
     seed("redirect-sha1", 'G', sp_message(sp_sha1, R, 1, NULL, NULL));
     seed("post-sha1", 'P', sp_message(sp_sha1, P, 1, NULL, NULL));
@@ -266,7 +160,7 @@ static void xml_seeds(void)
              NULL);
     post_xml("post-comment-in-issuer", subst(x, "sp.example/mellon", "sp.example/<!-- x -->mellon"),
              NULL);
-    post_xml("post-cdata-issuer", subst(x, FUZZ_SP_ID "<", "<![CDATA[" FUZZ_SP_ID "]]><"), NULL);
+    post_xml("post-cdata-issuer", subst(x, FX_SP_ID "<", "<![CDATA[" FX_SP_ID "]]><"), NULL);
     for (int i = 0; i < 40; i++)
         nest = apr_psprintf(gp, "<samlp:Extensions><e%d xmlns=\"urn:x\">%s</e%d></samlp:Extensions>",
                             i, nest, i);
@@ -294,7 +188,7 @@ static void xml_seeds(void)
     post_xml("post-logout-root",
              "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
              "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_1\" Version=\"2.0\" "
-             "IssueInstant=\"2024-01-01T00:00:00Z\"><saml:Issuer>" FUZZ_SP_ID "</saml:Issuer>"
+             "IssueInstant=\"2024-01-01T00:00:00Z\"><saml:Issuer>" FX_SP_ID "</saml:Issuer>"
              "</samlp:LogoutRequest>",
              NULL);
     post_xml("post-loa-maximum", subst(sp_xml(sp, 0, tweak_passive), "minimum", "maximum"), NULL);
@@ -309,7 +203,7 @@ static void bare_xml_seeds(void)
     raw_xml("xml-redirect-unsigned", 'D', x);
     raw_xml("xml-post-signed", 'X', xs);
     raw_xml("xml-post-passive-loa", 'X', sp_xml(sp, 0, tweak_passive));
-    raw_xml("xml-redirect-acs-index2", 'D', sp_xml(sp, 0, tweak_index2));
+    raw_xml("xml-redirect-acs-index2", 'D', sp_xml(sp, 0, fx_tweak_acs_index2));
     raw_xml("xml-post-acs-url2", 'X', sp_xml(sp, 0, tweak_acs_url2));
     raw_xml("xml-post-comment-in-issuer",
             'X', subst(x, "sp.example/mellon", "sp.example/<!-- x -->mellon"));
@@ -319,7 +213,7 @@ static void bare_xml_seeds(void)
                                        "<b c=\"d\">t</b></a></samlp:Extensions>"));
     raw_xml("xml-post-scoping", 'X',
             subst(x, "</samlp:AuthnRequest>",
-                  "<samlp:Scoping ProxyCount=\"1\"><samlp:IDPList><samlp:IDPEntry ProviderID=\"" FUZZ_IDP_ID
+                  "<samlp:Scoping ProxyCount=\"1\"><samlp:IDPList><samlp:IDPEntry ProviderID=\"" FX_IDP_ID
                   "\"/></samlp:IDPList><samlp:RequesterID>urn:r</samlp:RequesterID></samlp:Scoping>"
                   "</samlp:AuthnRequest>"));
     raw_xml("xml-post-subject", 'X',
@@ -340,19 +234,19 @@ static void encoding_seeds(void)
     memset(bomb, ' ', 256 * 1024);
     bomb[256 * 1024] = '\0';
     get_xml("redirect-deflate-bomb", apr_pstrcat(gp, x, bomb, NULL), NULL);
-    seed("redirect-not-deflate", 'G', apr_pstrcat(gp, "SAMLRequest=", urlenc(b64(x, strlen(x))),
-                                                  NULL));
+    seed("redirect-not-deflate", 'G', fx_saml_param(gp, x, strlen(x), FX_PLAIN));
     seed("redirect-bad-base64", 'G', "SAMLRequest=ab*d");
     seed("post-bad-base64-length", 'P', "SAMLRequest=abc");
     seed("post-bad-base64-padding", 'P', "SAMLRequest=YWJj%3D%3DYWJj");
     seed("post-base64-wrapped", 'P',
-         apr_pstrcat(gp, "SAMLRequest=", urlenc(apr_pstrcat(gp, apr_pstrndup(gp, b64(x, strlen(x)), 76),
-                                                            "\r\n", b64(x, strlen(x)) + 76,
-                                                            NULL)),
+         apr_pstrcat(gp, "SAMLRequest=",
+                     fx_urlenc(gp, apr_pstrcat(gp, apr_pstrndup(gp, fx_b64(gp, x, strlen(x)), 76),
+                                               "\r\n", fx_b64(gp, x, strlen(x)) + 76, NULL)),
                      NULL));
     seed("redirect-long-relay", 'G', apr_pstrcat(gp, q, "&RelayState=", long_relay, NULL));
-    seed("post-long-relay", 'P', apr_pstrcat(gp, "SAMLRequest=", urlenc(b64(x, strlen(x))),
-                                             "&RelayState=", long_relay, NULL));
+    seed("post-long-relay", 'P',
+         apr_pstrcat(gp, fx_saml_param(gp, x, strlen(x), FX_PLAIN), "&RelayState=", long_relay,
+                     NULL));
     seed("redirect-relay-80", 'G', apr_pstrcat(gp, q, "&RelayState=", apr_pstrndup(gp, long_relay, 80),
                                                NULL));
     seed("redirect-semicolon", 'G', apr_pstrcat(gp, q, ";SigAlg=x", NULL));
@@ -371,7 +265,7 @@ static void encoding_seeds(void)
 
 int main(int argc, char **argv)
 {
-    fuzz_keypair_t idp_kp, sp_kp, other_kp;
+    fx_keypair_t idp_kp, sp_kp, other_kp;
     mnd_saml_idp_t *idp;
     const char *idp_md;
     mnd_error_t *err;
@@ -382,31 +276,21 @@ int main(int argc, char **argv)
     outdir = argv[1];
     apr_initialize();
     apr_pool_create(&gp, NULL);
-    idp_kp = fuzz_keypair(gp, 2048, "idp");
-    sp_kp = fuzz_keypair(gp, 2048, "sp");
-    other_kp = fuzz_keypair(gp, 2048, "other");
-    idp = fuzz_make_idp(gp, &idp_kp, &sp_kp, 1);
+    idp_kp = fx_keypair(gp, 2048, "idp");
+    sp_kp = fx_keypair(gp, 2048, "sp");
+    other_kp = fx_keypair(gp, 2048, "other");
+    idp = fx_make_idp(gp, &idp_kp, &sp_kp, 1);
     if ((err = mnd_saml_idp_metadata(idp, gp, &idp_md))) {
         fprintf(stderr, "make_corpus: %s\n", err->msg);
         return 1;
     }
-    sp = lasso_server_new_from_buffers(fuzz_sp_metadata(gp, &sp_kp), sp_kp.key_pem, NULL,
-                                       sp_kp.cert_pem);
-    sp_sha1 = lasso_server_new_from_buffers(fuzz_sp_metadata(gp, &sp_kp), sp_kp.key_pem, NULL,
-                                            sp_kp.cert_pem);
-    /* An SP the IdP does not know: another entityID, another key. */
-    sp_other = lasso_server_new_from_buffers(
-        subst(fuzz_sp_metadata(gp, &other_kp), FUZZ_SP_ID, "https://other.example/metadata"),
-        other_kp.key_pem, NULL, other_kp.cert_pem);
-    if (!sp || !sp_sha1 || !sp_other)
-        abort();
-    sp->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
+    sp = fx_lasso_sp(fx_sp_metadata(gp, FX_SP_ID, FX_SP_BASE, &sp_kp, SP_MD), &sp_kp, idp_md);
+    sp_sha1 = fx_lasso_sp(fx_sp_metadata(gp, FX_SP_ID, FX_SP_BASE, &sp_kp, SP_MD), &sp_kp, idp_md);
     sp_sha1->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA1;
-    sp_other->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
-    for (LassoServer **s = (LassoServer *[]){sp, sp_sha1, sp_other, NULL}; *s; s++)
-        if (lasso_server_add_provider_from_buffer(*s, LASSO_PROVIDER_ROLE_IDP, idp_md, NULL,
-                                                  NULL) != 0)
-            abort();
+    /* An SP the IdP does not know: another entityID, another key. */
+    sp_other = fx_lasso_sp(
+        fx_sp_metadata(gp, "https://other.example/metadata", FX_SP_BASE, &other_kp, SP_MD),
+        &other_kp, idp_md);
     valid_seeds();
     xml_seeds();
     bare_xml_seeds();
