@@ -8,6 +8,7 @@
 #include "jose/jwt.h"
 
 #include "flow/json_in.h"
+#include "jose/jwt_int.h"
 
 #include <apr_encode.h>
 #include <apr_file_io.h>
@@ -29,16 +30,14 @@
 
 /* A PEM key of any supported size is a few KiB; anything much larger is not a key file. */
 #define JWT_PEM_MAX (64 * 1024)
-/* Tokens are headers and form fields, never bulk data; the cap also keeps lengths far below
- * the int that cjose indexes them with. */
-#define JWT_MAX (1024 * 1024)
-#define JWT_HEADER_MAX (8 * 1024)
-#define JWT_RSA_MIN_BITS 2048
+#define JWT_MAX MND_JWT_MAX
+#define JWT_HEADER_MAX MND_JWT_HEADER_MAX
+#define JWT_RSA_MIN_BITS MND_JWT_RSA_MIN_BITS
 #define JWT_EC_P256_BYTES 32
 
 struct mnd_jwt_key_t {
     cjose_jwk_t *jwk; /* the key pair; released by a cleanup of the key's pool */
-    const char *alg;  /* "ES256" or "RS256" */
+    const char *alg;  /* "ES256", "RS256" or "PS256" */
     const char *kid;  /* RFC 7638 thumbprint */
     size_t sig_len;   /* bytes of a signature: 64 (R||S) or the RSA modulus size */
 };
@@ -395,6 +394,22 @@ const char *mnd_jwt_key_alg(const mnd_jwt_key_t *k)
     return k->alg;
 }
 
+mnd_error_t *mnd_jwt_key_set_alg(apr_pool_t *p, mnd_jwt_key_t *k, const char *alg)
+{
+    /* The key's type decides which algs can use it; the signature length stays the key's. */
+    int rsa = k && k->alg && strcmp(k->alg, "ES256") != 0;
+    if (!k || !alg)
+        return mnd_error(p, MND_EINVAL, "JWT key: no key or alg given");
+    if (rsa && (strcmp(alg, "RS256") == 0 || strcmp(alg, "PS256") == 0))
+        k->alg = strcmp(alg, "RS256") == 0 ? "RS256" : "PS256";
+    else if (!rsa && strcmp(alg, "ES256") == 0)
+        k->alg = "ES256";
+    else
+        return mnd_error(p, MND_EINVAL, "JWT key: an %s key signs with %s, not \"%.16s\"",
+                         rsa ? "RSA" : "EC P-256", rsa ? "RS256 or PS256" : "ES256", alg);
+    return NULL;
+}
+
 const char *mnd_jwt_key_kid(const mnd_jwt_key_t *k)
 {
     return k->kid;
@@ -483,8 +498,7 @@ static int is_b64url_char(char c)
            c == '_';
 }
 
-/* Split a compact JWS into its three non-empty base64url segments. */
-static int jws_split(const char *jws, size_t len, const char *seg[3], size_t seglen[3])
+int mnd_jws_split(const char *jws, size_t len, const char *seg[3], size_t seglen[3])
 {
     size_t i, n = 0, start = 0;
     for (i = 0; i <= len; i++) {
@@ -603,7 +617,7 @@ mnd_error_t *mnd_jwt_verify_typ(apr_pool_t *p, const apr_array_header_t *keys, c
     len = jws ? strnlen(jws, JWT_MAX + 1) : 0;
     if (len == 0 || len > JWT_MAX)
         return mnd_error(p, MND_EINVAL, "JWT: empty or longer than %d bytes", JWT_MAX);
-    if (!jws_split(jws, len, seg, seglen))
+    if (!mnd_jws_split(jws, len, seg, seglen))
         return mnd_error(p, MND_EINVAL, "JWT: not three non-empty base64url segments");
     MND_TRY(header_key(p, keys, seg[0], seglen[0], typ, &k));
     /* A signature of another length is not one of ours; cjose would split an ES256 one at

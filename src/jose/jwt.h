@@ -12,7 +12,8 @@
 
 typedef struct mnd_jwt_key_t mnd_jwt_key_t;
 
-/* Read a PEM private key (EC P-256 for ES256; RSA >= 2048 bits for RS256) from path. The key
+/* Read a PEM private key (EC P-256 for ES256; RSA >= 2048 bits for RS256, or PS256 after
+ * mnd_jwt_key_set_alg) from path. The key
  * id is its RFC 7638 thumbprint. MND_EINVAL names the file and what is wrong (unreadable, not a
  * private key, an unsupported curve or size). The key lives as long as p. */
 mnd_error_t *mnd_jwt_key_load(apr_pool_t *p, const char *path, mnd_jwt_key_t **out);
@@ -20,8 +21,13 @@ mnd_error_t *mnd_jwt_key_load(apr_pool_t *p, const char *path, mnd_jwt_key_t **o
 /* The same from PEM text (tests, keys generated at start). */
 mnd_error_t *mnd_jwt_key_from_pem(apr_pool_t *p, const char *pem, size_t len, mnd_jwt_key_t **out);
 
-/* "ES256" or "RS256". */
+/* "ES256", "RS256" or "PS256". */
 const char *mnd_jwt_key_alg(const mnd_jwt_key_t *k);
+
+/* Choose the algorithm k signs with (and is published and verified with): "ES256" for an EC
+ * key; "RS256" (the default) or "PS256" for an RSA key. MND_EINVAL for any other alg or one
+ * that does not fit the key. */
+mnd_error_t *mnd_jwt_key_set_alg(apr_pool_t *p, mnd_jwt_key_t *k, const char *alg);
 
 /* The RFC 7638 thumbprint (base64url SHA-256), used as "kid". */
 const char *mnd_jwt_key_kid(const mnd_jwt_key_t *k);
@@ -55,5 +61,16 @@ mnd_error_t *mnd_jwk_thumbprint(apr_pool_t *p, const char *jwk_json, const char 
 /* The public JWKS {"keys":[...]} of keys (mnd_jwt_key_t *), with "use":"sig", "alg", "kid";
  * never a private member. MND_EINVAL for a set that mnd_jwt_keys_check refuses. */
 mnd_error_t *mnd_jwks_json(apr_pool_t *p, const apr_array_header_t *keys, const char **out);
+
+/* Verify a compact JWS with the public keys of a JWKS given as JSON text ({"keys": [...]},
+ * RSA >= 2048 bits or EC P-256 keys; others and keys with "use" other than "sig" are skipped)
+ * and return its claims JSON text (a JSON object). The header's alg must be one of
+ * allowed_algs (NULL-terminated; only RS256, PS256 and ES256 can ever be allowed: none and
+ * HS* are refused whatever the list) before any cryptography; the key is the one with the
+ * header's kid, or, without a kid, any key of a fitting type (each tried). A key with an
+ * "alg" member is used for that alg only. MND_EINVAL for anything that does not verify. The
+ * claims are not interpreted: the caller checks iss, aud, exp. */
+mnd_error_t *mnd_jwt_verify_jwks(apr_pool_t *p, const char *jwks_json, const char *jws,
+                                 const char *const *allowed_algs, const char **claims_json);
 
 #endif

@@ -2,9 +2,12 @@
  * round trips, every kind of forged or malformed token refused (tampered header, payload or
  * signature, alg none, another alg than the key's, unknown kid, wrong signature length, crit,
  * duplicate members, non-object claims), the RFC 7638 thumbprint against the RFC's own vector,
- * a JWKS without private members, and the key files that must be refused. Tokens with chosen
- * headers are signed by hand with the RSA key (RS256 is PKCS#1 v1.5 over SHA-256), so that
- * each refusal is tested with a valid signature and can only come from the check meant. */
+ * a JWKS without private members, and the key files that must be refused; PS256 signing
+ * (checked by OpenSSL on its own); verification against a client's JWKS (mnd_jwt_verify_jwks:
+ * by kid or by trying each key, the allow-list of algs, none and HS* always refused, keys
+ * that may not verify skipped). Tokens with chosen headers are signed by hand (RS256 is
+ * PKCS#1 v1.5 over SHA-256, PS256 PSS, ES256 raw R||S), so that each refusal is tested with a
+ * valid signature and can only come from the check meant. */
 #include "testutil.h"
 
 #include <apr_encode.h>
@@ -15,13 +18,17 @@
 #include <string.h>
 
 #include <cjose/cjose.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "jose/jwt.h"
 
 static apr_pool_t *pool;
-static EVP_PKEY *ec_pk, *rsa_pk;
+static EVP_PKEY *ec_pk, *rsa_pk, *rsa2_pk;
 static const char *ec_pem, *rsa_pem;
 
 #define CLAIMS "{\"sub\":\"85073003328\",\"name\":\"Zo\\u00eb <b>\",\"n\":1}"
@@ -91,18 +98,40 @@ static const char *b64u_str(const char *s)
     return b64u(s, strlen(s));
 }
 
-/* header.payload.signature with an RS256 signature by rsa_pk over exactly these segments. */
-static const char *craft_rs256(const char *header_json, const char *payload)
+/* header.payload.signature signed by pk over exactly these segments: RS256 (PKCS#1 v1.5),
+ * PS256 (PSS, salt of the hash's length, RFC 7518 section 3.5) or, for an EC key, ES256 (the
+ * DER signature turned into raw R||S). */
+static const char *craft(EVP_PKEY *pk, int pss, const char *header_json, const char *payload)
 {
     const char *input = apr_pstrcat(pool, b64u_str(header_json), ".", b64u_str(payload), NULL);
-    unsigned char sig[1024];
+    unsigned char sig[1024], raw[64];
+    const unsigned char *der = sig;
     size_t siglen = sizeof(sig);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, rsa_pk), 1);
+    EVP_PKEY_CTX *pctx = NULL;
+    assert_int_equal(EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), NULL, pk), 1);
+    if (pss) {
+        assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING), 1);
+        assert_int_equal(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST), 1);
+    }
     assert_int_equal(EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)input, strlen(input)),
                      1);
     EVP_MD_CTX_free(ctx);
+    if (EVP_PKEY_is_a(pk, "EC")) {
+        ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &der, (long)siglen);
+        assert_non_null(es);
+        assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32), 32);
+        assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32), 32);
+        ECDSA_SIG_free(es);
+        return apr_pstrcat(pool, input, ".", b64u(raw, 64), NULL);
+    }
     return apr_pstrcat(pool, input, ".", b64u(sig, siglen), NULL);
+}
+
+/* header.payload.signature with an RS256 signature by rsa_pk over exactly these segments. */
+static const char *craft_rs256(const char *header_json, const char *payload)
+{
+    return craft(rsa_pk, 0, header_json, payload);
 }
 
 static char **segments(const char *jws)
@@ -627,6 +656,233 @@ static void test_jwks_thumbprints(void **state)
     json_decref(root);
 }
 
+/* ---- PS256 ------------------------------------------------------------------------------ */
+
+static void test_ps256(void **state)
+{
+    mnd_jwt_key_t *k = key_of(rsa_pem), *ec = key_of(ec_pem);
+    const char *jws = NULL, *jwks = NULL, *input;
+    char **seg;
+    apr_size_t siglen;
+    const unsigned char *sig;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    (void)state;
+    MND_ASSERT_OK(mnd_jwt_key_set_alg(pool, k, "PS256"));
+    assert_string_equal(mnd_jwt_key_alg(k), "PS256");
+    roundtrip(k, 342);
+    /* Checked by OpenSSL on its own: RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt. */
+    MND_ASSERT_OK(mnd_jwt_sign(k, pool, NULL, CLAIMS, &jws));
+    seg = segments(jws);
+    input = apr_pstrcat(pool, seg[0], ".", seg[1], NULL);
+    sig = (const unsigned char *)apr_pdecode_base64(pool, seg[2], APR_ENCODE_STRING,
+                                                    APR_ENCODE_BASE64URL, &siglen);
+    assert_int_equal(EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), NULL, rsa_pk), 1);
+    assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING), 1);
+    assert_int_equal(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST), 1);
+    assert_int_equal(
+        EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)input, strlen(input)), 1);
+    EVP_MD_CTX_free(ctx);
+    /* Published as PS256; an RS256 token by the same key no longer verifies. */
+    MND_ASSERT_OK(mnd_jwks_json(pool, keyset(k, NULL), &jwks));
+    assert_non_null(strstr(jwks, "\"alg\":\"PS256\""));
+    assert_refused(
+        keyset(k, NULL),
+        craft_rs256(apr_psprintf(pool, "{\"alg\":\"RS256\",\"kid\":\"%s\"}", mnd_jwt_key_kid(k)),
+                    CLAIMS),
+        "alg must be the key's PS256");
+    MND_ASSERT_OK(mnd_jwt_key_set_alg(pool, k, "RS256"));
+    assert_string_equal(mnd_jwt_key_alg(k), "RS256");
+    /* Algs that do not fit the key. */
+    MND_ASSERT_ERR(mnd_jwt_key_set_alg(pool, ec, "PS256"), MND_EINVAL,
+                   "EC P-256 key signs with ES256");
+    MND_ASSERT_ERR(mnd_jwt_key_set_alg(pool, ec, "RS256"), MND_EINVAL, "ES256");
+    MND_ASSERT_ERR(mnd_jwt_key_set_alg(pool, k, "ES256"), MND_EINVAL, "RS256 or PS256");
+    MND_ASSERT_ERR(mnd_jwt_key_set_alg(pool, k, "HS256"), MND_EINVAL, "RS256 or PS256");
+    MND_ASSERT_ERR(mnd_jwt_key_set_alg(pool, k, "ps256"), MND_EINVAL, "RS256 or PS256");
+    MND_ASSERT_ERR(mnd_jwt_key_set_alg(pool, k, NULL), MND_EINVAL, "no key or alg");
+    assert_string_equal(mnd_jwt_key_alg(k), "RS256");
+    assert_string_equal(mnd_jwt_key_alg(ec), "ES256");
+}
+
+/* ---- verification with a JWKS (private_key_jwt) ------------------------------------------ */
+
+static const char *const ALL_ALGS[] = {"RS256", "PS256", "ES256", NULL};
+
+/* The public JWK of pk (RSA or EC of any size or curve) with extra members, as JSON text. */
+static const char *jwk_of(EVP_PKEY *pk, const char *extra)
+{
+    unsigned char buf[1024];
+    BIGNUM *a = NULL, *b = NULL;
+    const char *out;
+    char crv[32];
+    if (EVP_PKEY_is_a(pk, "RSA")) {
+        assert_int_equal(EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &a), 1);
+        assert_int_equal(EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &b), 1);
+        out = apr_psprintf(pool, "{\"kty\":\"RSA\",\"n\":\"%s\",",
+                           b64u(buf, (size_t)BN_bn2bin(a, buf)));
+        out = apr_psprintf(pool, "%s\"e\":\"%s\"%s}", out, b64u(buf, (size_t)BN_bn2bin(b, buf)),
+                           extra);
+    } else {
+        size_t n;
+        assert_int_equal(
+            EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, crv, sizeof(crv), NULL),
+            1);
+        assert_int_equal(EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_X, &a), 1);
+        assert_int_equal(EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_Y, &b), 1);
+        n = strcmp(crv, "prime256v1") == 0 ? 32 : 48;
+        out = apr_psprintf(pool, "{\"kty\":\"EC\",\"crv\":\"%s\",\"x\":\"%s\",",
+                           n == 32 ? "P-256" : "P-384",
+                           b64u(buf, (size_t)BN_bn2binpad(a, buf, (int)n)));
+        out = apr_psprintf(pool, "%s\"y\":\"%s\"%s}", out,
+                           b64u(buf, (size_t)BN_bn2binpad(b, buf, (int)n)), extra);
+    }
+    BN_free(a);
+    BN_free(b);
+    return out;
+}
+
+static void assert_jwks_ok(const char *jwks, const char *jws)
+{
+    const char *claims = NULL;
+    MND_ASSERT_OK(mnd_jwt_verify_jwks(pool, jwks, jws, ALL_ALGS, &claims));
+    assert_claims_equal(claims, CLAIMS);
+}
+
+static void assert_jwks_refused(const char *jwks, const char *jws, const char *const *algs,
+                                const char *needle)
+{
+    const char *claims = "unchanged";
+    MND_ASSERT_ERR(mnd_jwt_verify_jwks(pool, jwks, jws, algs, &claims), MND_EINVAL, needle);
+    assert_null(claims);
+}
+
+static void test_jwks_verify_ok(void **state)
+{
+    mnd_jwt_key_t *ec = key_of(ec_pem), *rsa = key_of(rsa_pem), *ps = key_of(rsa_pem);
+    const char *jwks = NULL, *jws;
+    (void)state;
+    MND_ASSERT_OK(mnd_jwks_json(pool, keyset(ec, rsa), &jwks));
+    MND_ASSERT_OK(mnd_jwt_sign(ec, pool, NULL, CLAIMS, &jws));
+    assert_jwks_ok(jwks, jws);
+    MND_ASSERT_OK(mnd_jwt_sign(rsa, pool, NULL, CLAIMS, &jws));
+    assert_jwks_ok(jwks, jws);
+    /* PS256 by the same RSA key: the JWKS says RS256 for it, so publish it without alg. */
+    MND_ASSERT_OK(mnd_jwt_key_set_alg(pool, ps, "PS256"));
+    MND_ASSERT_OK(mnd_jwt_sign(ps, pool, NULL, CLAIMS, &jws));
+    assert_jwks_refused(jwks, jws, ALL_ALGS, "no usable key");
+    jwks = apr_psprintf(pool, "{\"keys\":[%s,%s]}", jwk_of(ec_pk, ""),
+                        jwk_of(rsa_pk, apr_psprintf(pool, ",\"kid\":\"%s\"", mnd_jwt_key_kid(ps))));
+    assert_jwks_ok(jwks, jws);
+    /* Without a kid, every key of the type is tried: the other RSA key first. */
+    jwks = apr_psprintf(pool, "{\"keys\":[%s,%s,%s]}", jwk_of(ec_pk, ",\"use\":\"sig\""),
+                        jwk_of(rsa2_pk, ""), jwk_of(rsa_pk, ",\"key_ops\":[\"verify\"]"));
+    assert_jwks_ok(jwks, craft(rsa_pk, 0, "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", CLAIMS));
+    assert_jwks_ok(jwks, craft(rsa_pk, 1, "{\"alg\":\"PS256\"}", CLAIMS));
+    assert_jwks_ok(jwks, craft(ec_pk, 0, "{\"alg\":\"ES256\"}", CLAIMS));
+}
+
+static void test_jwks_verify_alg(void **state)
+{
+    static const char *const es_only[] = {"ES256", NULL};
+    static const char *const with_hs[] = {"HS256", "RS256", "RS512", "none", NULL};
+    const char *jwks = apr_psprintf(pool, "{\"keys\":[%s,%s]}", jwk_of(rsa_pk, ""),
+                                    "{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}");
+    const char *payload = b64u_str(CLAIMS), *input;
+    unsigned char mac[32];
+    unsigned int maclen = 0;
+    (void)state;
+    /* Allowed algs decide before any key is looked at. */
+    assert_jwks_refused(jwks, craft(rsa_pk, 0, "{\"alg\":\"RS256\"}", CLAIMS), es_only,
+                        "not one of the allowed algs");
+    assert_jwks_refused(jwks, craft(rsa_pk, 0, "{\"alg\":\"RS256\"}", CLAIMS), NULL,
+                        "not one of the allowed algs");
+    assert_jwks_refused(jwks, craft(rsa_pk, 0, "{\"alg\":\"RS512\"}", CLAIMS), with_hs,
+                        "not one of the allowed algs");
+    /* none, in both forms, even when the caller's list names it. */
+    assert_jwks_refused(jwks,
+                        apr_pstrcat(pool, b64u_str("{\"alg\":\"none\"}"), ".", payload, ".", NULL),
+                        with_hs, "three non-empty");
+    assert_jwks_refused(
+        jwks, apr_pstrcat(pool, b64u_str("{\"alg\":\"none\"}"), ".", payload, ".AAAA", NULL),
+        with_hs, "alg \"none\"");
+    assert_jwks_refused(
+        jwks, apr_pstrcat(pool, b64u_str("{\"alg\":\"None\"}"), ".", payload, ".AAAA", NULL),
+        ALL_ALGS, "alg \"none\"");
+    /* HS256 keyed with the oct key of the set, allowed by the caller: still refused. */
+    input = apr_pstrcat(pool, b64u_str("{\"alg\":\"HS256\"}"), ".", payload, NULL);
+    assert_non_null(
+        HMAC(EVP_sha256(), "secret", 6, (const unsigned char *)input, strlen(input), mac, &maclen));
+    assert_jwks_refused(jwks, apr_pstrcat(pool, input, ".", b64u(mac, maclen), NULL), with_hs,
+                        "shared-secret MAC");
+    assert_jwks_refused(jwks, craft(rsa_pk, 0, "{\"alg\":\"hs512\"}", CLAIMS), with_hs,
+                        "shared-secret MAC");
+    assert_jwks_refused(jwks, craft(rsa_pk, 0, "{\"alg\":[\"RS256\"]}", CLAIMS), ALL_ALGS,
+                        "lacks a string alg");
+    assert_jwks_refused(
+        jwks, craft(rsa_pk, 0, "{\"alg\":\"RS256\",\"crit\":[\"b64\"],\"b64\":false}", CLAIMS),
+        ALL_ALGS, "critical header");
+    assert_jwks_refused(jwks, craft(rsa_pk, 0, "{\"alg\":\"RS256\",\"kid\":7}", CLAIMS), ALL_ALGS,
+                        "kid and typ must be strings");
+    assert_jwks_refused(jwks, craft(rsa_pk, 0, "{\"alg\":\"RS256\",\"alg\":\"RS256\"}", CLAIMS),
+                        ALL_ALGS, "not valid JSON");
+    assert_jwks_refused(jwks, craft(rsa_pk, 0, "[\"RS256\"]", CLAIMS), ALL_ALGS,
+                        "header must be a JSON object");
+}
+
+static void test_jwks_verify_keys(void **state)
+{
+    EVP_PKEY *small = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+    EVP_PKEY *p384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+    const char *good = apr_psprintf(pool, "{\"keys\":[%s]}", jwk_of(rsa_pk, ",\"kid\":\"a\""));
+    const char *jws = craft(rsa_pk, 0, "{\"alg\":\"RS256\",\"kid\":\"a\"}", CLAIMS);
+    char **seg = segments(jws);
+    char *sig = apr_pstrdup(pool, seg[2]);
+    (void)state;
+    assert_jwks_ok(good, jws);
+    /* Signed by a key not in the set, under the kid of one that is, or without a kid. */
+    assert_jwks_refused(good, craft(rsa2_pk, 0, "{\"alg\":\"RS256\",\"kid\":\"a\"}", CLAIMS),
+                        ALL_ALGS, "signature does not verify");
+    assert_jwks_refused(good, craft(rsa2_pk, 0, "{\"alg\":\"RS256\"}", CLAIMS), ALL_ALGS,
+                        "signature does not verify");
+    assert_jwks_refused(good, craft(rsa_pk, 0, "{\"alg\":\"RS256\",\"kid\":\"b\"}", CLAIMS),
+                        ALL_ALGS, "no usable key");
+    /* Keys that may not check this signature. */
+    assert_jwks_refused(apr_psprintf(pool, "{\"keys\":[%s]}", jwk_of(rsa_pk, ",\"use\":\"enc\"")),
+                        jws, ALL_ALGS, "no usable key");
+    assert_jwks_refused(apr_psprintf(pool, "{\"keys\":[%s]}", jwk_of(rsa_pk, ",\"alg\":\"PS256\"")),
+                        jws, ALL_ALGS, "no usable key");
+    assert_jwks_refused(
+        apr_psprintf(pool, "{\"keys\":[%s]}", jwk_of(rsa_pk, ",\"key_ops\":[\"encrypt\"]")), jws,
+        ALL_ALGS, "no usable key");
+    assert_jwks_refused(apr_psprintf(pool, "{\"keys\":[%s]}", jwk_of(small, "")),
+                        craft(small, 0, "{\"alg\":\"RS256\"}", CLAIMS), ALL_ALGS, "no usable key");
+    assert_jwks_refused(apr_psprintf(pool, "{\"keys\":[%s]}", jwk_of(p384, "")),
+                        craft(ec_pk, 0, "{\"alg\":\"ES256\"}", CLAIMS), ALL_ALGS, "no usable key");
+    assert_jwks_refused(apr_psprintf(pool, "{\"keys\":[%s]}", jwk_of(ec_pk, "")), jws, ALL_ALGS,
+                        "no usable key");
+    /* Tampered and cut tokens. */
+    sig[100] = sig[100] == 'A' ? 'B' : 'A';
+    assert_jwks_refused(good, apr_pstrcat(pool, seg[0], ".", seg[1], ".", sig, NULL), ALL_ALGS,
+                        "signature does not verify");
+    assert_jwks_refused(good, apr_pstrcat(pool, seg[0], ".", b64u_str("{}"), ".", seg[2], NULL),
+                        ALL_ALGS, "signature does not verify");
+    assert_jwks_refused(good, apr_pstrcat(pool, jws, "AA", NULL), ALL_ALGS,
+                        "signature does not verify");
+    assert_jwks_refused(good, craft(rsa_pk, 0, "{\"alg\":\"RS256\"}", "[1]"), ALL_ALGS,
+                        "claims must be a JSON object");
+    assert_jwks_refused(good, "a.b", ALL_ALGS, "three");
+    assert_jwks_refused(good, NULL, ALL_ALGS, "empty");
+    /* JWKS that are no JWKS. */
+    assert_jwks_refused("{\"keys\":{}}", jws, ALL_ALGS, "must be an array");
+    assert_jwks_refused("{\"keys\":[],\"keys\":[]}", jws, ALL_ALGS, "not valid JSON");
+    assert_jwks_refused("[]", jws, ALL_ALGS, "must be an array");
+    assert_jwks_refused("{\"keys\":[1,\"x\",{}]}", jws, ALL_ALGS, "no usable key");
+    assert_jwks_refused(NULL, jws, ALL_ALGS, NULL);
+    EVP_PKEY_free(small);
+    EVP_PKEY_free(p384);
+}
+
 /* ---- setup ------------------------------------------------------------------------------ */
 
 static int setup(void **state)
@@ -637,7 +893,8 @@ static int setup(void **state)
         return -1;
     ec_pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     rsa_pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    if (!ec_pk || !rsa_pk)
+    rsa2_pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    if (!ec_pk || !rsa_pk || !rsa2_pk)
         return -1;
     ec_pem = private_pem(ec_pk, NULL);
     rsa_pem = private_pem(rsa_pk, NULL);
@@ -650,6 +907,7 @@ static int teardown(void **state)
     apr_pool_destroy(pool);
     EVP_PKEY_free(ec_pk);
     EVP_PKEY_free(rsa_pk);
+    EVP_PKEY_free(rsa2_pk);
     apr_terminate();
     return 0;
 }
@@ -679,6 +937,10 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_jwks),
         cmocka_unit_test(test_jwks_thumbprints),
+        cmocka_unit_test(test_ps256),
+        cmocka_unit_test(test_jwks_verify_ok),
+        cmocka_unit_test(test_jwks_verify_alg),
+        cmocka_unit_test(test_jwks_verify_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
