@@ -1,7 +1,7 @@
 /* Replays a fuzz corpus through LLVMFuzzerTestOneInput without libFuzzer, so that the seeds
  * (and every input once added after a fix) run in `make check` with the normal compiler and
  * under the ASan build of tests/run-tests.sh. With arguments: those files or directories;
- * without: $top_srcdir/tests/fuzz/corpus/authn_request (make check sets top_srcdir). */
+ * without: $top_srcdir/tests/fuzz/corpus/MND_REPLAY_CORPUS (make check sets top_srcdir). */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +10,12 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The corpus replayed when no argument is given: each replay program names its own with
+ * -DMND_REPLAY_CORPUS (a directory under tests/fuzz/corpus). */
+#ifndef MND_REPLAY_CORPUS
+#define MND_REPLAY_CORPUS "authn_request"
+#endif
 
 #define REPLAY_MAX_INPUT (1024 * 1024)
 
@@ -90,8 +96,8 @@ int main(int argc, char **argv)
     const char *top = getenv("top_srcdir");
     int count = 0, rc = 0;
     if (argc < 2) {
-        char *def = malloc(strlen(top ? top : ".") + 64);
-        sprintf(def, "%s/tests/fuzz/corpus/authn_request", top ? top : ".");
+        char *def = malloc(strlen(top ? top : ".") + strlen(MND_REPLAY_CORPUS) + 32);
+        sprintf(def, "%s/tests/fuzz/corpus/" MND_REPLAY_CORPUS, top ? top : ".");
         rc = replay_path(def, &count);
         free(def);
     }
