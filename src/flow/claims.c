@@ -29,7 +29,7 @@ const char *mnd_claims_party_type(apr_pool_t *p, const char *id)
     return kind == MND_PARTY_PERSON ? "person" : "organisation";
 }
 
-static int is_org(apr_pool_t *p, const char *id)
+int mnd_claims_is_org(apr_pool_t *p, const char *id)
 {
     const char *t = mnd_claims_party_type(p, id);
     return t && strcmp(t, "organisation") == 0;
@@ -42,7 +42,7 @@ const char *mnd_claims_doelgroep(apr_pool_t *p, const mnd_session_t *s)
 {
     if (s->basis == MND_BASIS_SELF)
         return "BUR";
-    return is_org(p, s->party) ? "EA" : NULL;
+    return mnd_claims_is_org(p, s->party) ? "EA" : NULL;
 }
 
 static int present(const char *v)
@@ -144,8 +144,7 @@ int mnd_export_is_ours(const char *name)
 
 /* ---- claims ----------------------------------------------------------------------------- */
 
-/* Set key to a string when v is present; 0 on an allocation or UTF-8 failure. */
-static int set_str(json_t *o, const char *key, const char *v)
+int mnd_claims_set_str(json_t *o, const char *key, const char *v)
 {
     json_t *j;
     if (!present(v))
@@ -154,17 +153,18 @@ static int set_str(json_t *o, const char *key, const char *v)
     return j && json_object_set_new(o, key, j) == 0;
 }
 
-static json_t *party_object(apr_pool_t *p, const char *id, const char *name)
+json_t *mnd_claims_party_object(apr_pool_t *p, const char *id, const char *shown_id,
+                                const char *name)
 {
     json_t *o = json_object();
-    if (o && set_str(o, "type", mnd_claims_party_type(p, id)) && set_str(o, "id", id) &&
-        set_str(o, "name", name))
+    if (o && mnd_claims_set_str(o, "type", mnd_claims_party_type(p, id)) &&
+        mnd_claims_set_str(o, "id", shown_id) && mnd_claims_set_str(o, "name", name))
         return o;
     json_decref(o);
     return NULL;
 }
 
-static json_t *string_array(const apr_array_header_t *a)
+json_t *mnd_claims_string_array(const apr_array_header_t *a)
 {
     json_t *arr = json_array();
     int i;
@@ -177,14 +177,19 @@ static json_t *string_array(const apr_array_header_t *a)
     return arr;
 }
 
-/* RFC 9396: one entry of type "mandaat" for the service, its actions and the ground. */
-static json_t *authorization_details(apr_pool_t *p, const mnd_session_t *s, const char *mid)
+const char *mnd_claims_mandate_id(apr_pool_t *p, const mnd_session_t *s)
 {
+    return s->mandate_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT, s->mandate_id) : NULL;
+}
+
+json_t *mnd_claims_authorization_details(apr_pool_t *p, const mnd_session_t *s)
+{
+    const char *mid = mnd_claims_mandate_id(p, s);
     json_t *d = json_object(), *arr = json_array(), *loc = json_array();
     if (!d || !arr || !loc || json_array_append_new(loc, json_string(s->service_id)) ||
-        !set_str(d, "type", "mandaat") || json_object_set(d, "locations", loc) ||
-        json_object_set_new(d, "actions", string_array(s->actions)) ||
-        !set_str(d, "identifier", mid ? mid : s->cap_key) || json_array_append(arr, d)) {
+        !mnd_claims_set_str(d, "type", "mandaat") || json_object_set(d, "locations", loc) ||
+        json_object_set_new(d, "actions", mnd_claims_string_array(s->actions)) ||
+        !mnd_claims_set_str(d, "identifier", mid ? mid : s->cap_key) || json_array_append(arr, d)) {
         json_decref(arr);
         arr = NULL;
     }
@@ -212,31 +217,35 @@ apr_array_header_t *mnd_claims_rol_3d(apr_pool_t *p, const mnd_session_t *s)
     return r;
 }
 
-/* The ACM-compatible members: doelgroep, organisation, legal representative, giver, roles. */
-static int acm_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s)
+int mnd_claims_add_acm(apr_pool_t *p, json_t *c, const mnd_session_t *s)
 {
-    int org = is_org(p, s->party);
-    if (!set_str(c, "vo_doelgroepcode", mnd_claims_doelgroep(p, s)) ||
-        !set_str(c, "vo_orgcode", org ? s->party : NULL) ||
-        !set_str(c, "vo_orgnaam", org ? s->party_name : NULL) ||
-        !set_str(c, "wv_orgcode", s->basis == MND_BASIS_KBO ? s->party : NULL) ||
-        !set_str(c, "ssm_mandaatgever", s->basis == MND_BASIS_MANDATE ? s->party : NULL))
+    int org = mnd_claims_is_org(p, s->party);
+    if (!mnd_claims_set_str(c, "vo_doelgroepcode", mnd_claims_doelgroep(p, s)) ||
+        !mnd_claims_set_str(c, "vo_orgcode", org ? s->party : NULL) ||
+        !mnd_claims_set_str(c, "vo_orgnaam", org ? s->party_name : NULL) ||
+        !mnd_claims_set_str(c, "wv_orgcode", s->basis == MND_BASIS_KBO ? s->party : NULL) ||
+        !mnd_claims_set_str(c, "ssm_mandaatgever", s->basis == MND_BASIS_MANDATE ? s->party : NULL))
         return 0;
     return json_object_set_new(c, mnd_claims_rol_3d_name(p, s->service_id),
-                               string_array(mnd_claims_rol_3d(p, s))) == 0;
+                               mnd_claims_string_array(mnd_claims_rol_3d(p, s))) == 0;
 }
 
-static int standard_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s, const char *mid)
+static int standard_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s)
 {
-    if (!set_str(c, "sub", s->actor) || !set_str(c, "given_name", s->given_name) ||
-        !set_str(c, "family_name", s->family_name) ||
-        !set_str(c, "acr", apr_psprintf(p, "loa:%d", s->loa)) ||
-        json_object_set_new(c, "represents", party_object(p, s->party, s->party_name)))
+    if (!mnd_claims_set_str(c, "sub", s->actor) ||
+        !mnd_claims_set_str(c, "given_name", s->given_name) ||
+        !mnd_claims_set_str(c, "family_name", s->family_name) ||
+        !mnd_claims_set_str(c, "acr", apr_psprintf(p, "loa:%d", s->loa)) ||
+        json_object_set_new(c, "represents",
+                            mnd_claims_party_object(p, s->party, s->party, s->party_name)))
         return 0;
-    if (s->via && json_object_set_new(c, "via", party_object(p, s->via, s->via_name)))
+    if (s->via &&
+        json_object_set_new(c, "via", mnd_claims_party_object(p, s->via, s->via, s->via_name)))
         return 0;
-    return set_str(c, "basis", mnd_basis_name(s->basis)) && set_str(c, "mandate_id", mid) &&
-           json_object_set_new(c, "authorization_details", authorization_details(p, s, mid)) == 0;
+    return mnd_claims_set_str(c, "basis", mnd_basis_name(s->basis)) &&
+           mnd_claims_set_str(c, "mandate_id", mnd_claims_mandate_id(p, s)) &&
+           json_object_set_new(c, "authorization_details",
+                               mnd_claims_authorization_details(p, s)) == 0;
 }
 
 static mnd_error_t *claims_check(apr_pool_t *p, const mnd_session_t *s, mnd_time_t now, int ttl)
@@ -263,7 +272,7 @@ static mnd_error_t *claims_check(apr_pool_t *p, const mnd_session_t *s, mnd_time
 mnd_error_t *mnd_claims_json(apr_pool_t *p, const mnd_session_t *s, const char *issuer,
                              mnd_time_t now, int ttl, const char **out)
 {
-    const char *jti, *mid, *sid;
+    const char *jti, *sid;
     mnd_time_t exp;
     json_t *c;
     char *txt;
@@ -275,15 +284,15 @@ mnd_error_t *mnd_claims_json(apr_pool_t *p, const mnd_session_t *s, const char *
     sid = mnd_hmac_b64url(p, CLAIMS_SID_LABEL, s->id, CLAIMS_SID_BYTES);
     if (!sid)
         return mnd_error(p, MND_EINTERNAL, "claims: deriving sid failed");
-    mid = s->mandate_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT, s->mandate_id) : NULL;
     /* A token never outlives the session it describes. */
     exp = now + ttl < s->expires ? now + ttl : s->expires;
     c = json_object();
-    ok = c && set_str(c, "iss", issuer) && set_str(c, "aud", s->service_id) &&
+    ok = c && mnd_claims_set_str(c, "iss", issuer) && mnd_claims_set_str(c, "aud", s->service_id) &&
          json_object_set_new(c, "iat", json_integer(now)) == 0 &&
-         json_object_set_new(c, "exp", json_integer(exp)) == 0 && set_str(c, "jti", jti) &&
-         standard_claims(p, c, s, mid) && acm_claims(p, c, s) && set_str(c, "sid", sid) &&
-         set_str(c, "txn", s->txn_id);
+         json_object_set_new(c, "exp", json_integer(exp)) == 0 &&
+         mnd_claims_set_str(c, "jti", jti) && standard_claims(p, c, s) &&
+         mnd_claims_add_acm(p, c, s) && mnd_claims_set_str(c, "sid", sid) &&
+         mnd_claims_set_str(c, "txn", s->txn_id);
     txt = ok ? json_dumps(c, JSON_COMPACT) : NULL;
     json_decref(c);
     if (!txt)

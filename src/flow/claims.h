@@ -8,6 +8,8 @@
 
 #include "flow/session.h"
 
+#include <jansson.h>
+
 /* One exported variable: name is MANDAAT_<UPPER_SNAKE>, value raw UTF-8 text. */
 typedef struct mnd_export_var_t {
     const char *name;
@@ -46,6 +48,35 @@ const char *mnd_claims_rol_3d_name(apr_pool_t *p, const char *service_id);
 /* The ACM role values of s, in the order of its actions (const char * elements, possibly none):
  * "<action>:<represented party id>", bare action codes for own name (basis self). */
 apr_array_header_t *mnd_claims_rol_3d(apr_pool_t *p, const mnd_session_t *s);
+
+/* Whether party id is an organisation (a KBO number). */
+int mnd_claims_is_org(apr_pool_t *p, const char *id);
+
+/* The JSON building blocks of the claims, shared by the gateway's JWT (here) and the OIDC
+ * tokens (oidc/tokens.c), so that both write every member the same way. */
+
+/* Set key of o to v when v is present (not NULL or empty); 0 on an allocation or UTF-8
+ * failure. */
+int mnd_claims_set_str(json_t *o, const char *key, const char *v);
+
+/* A JSON array of the strings of a (const char *; NULL gives []), NULL on failure. */
+json_t *mnd_claims_string_array(const apr_array_header_t *a);
+
+/* {"type", "id", "name"} for party id: type from id, "id" is shown_id (what the receiver may
+ * see of id), name left out when absent. NULL on failure. */
+json_t *mnd_claims_party_object(apr_pool_t *p, const char *id, const char *shown_id,
+                                const char *name);
+
+/* The mandate id of s as decimal text, NULL when s has none. */
+const char *mnd_claims_mandate_id(apr_pool_t *p, const mnd_session_t *s);
+
+/* authorization_details (RFC 9396) of s: one entry of type "mandaat" for the service, its
+ * actions and the mandate id (else the capacity key). NULL on failure. */
+json_t *mnd_claims_authorization_details(apr_pool_t *p, const mnd_session_t *s);
+
+/* Add the ACM members of s to c: vo_doelgroepcode, vo_orgcode, vo_orgnaam, wv_orgcode,
+ * ssm_mandaatgever, <service>_rol_3d. 0 on failure. */
+int mnd_claims_add_acm(apr_pool_t *p, json_t *c, const mnd_session_t *s);
 
 /* The claims of s as a JSON object (text): iss, aud (the service), iat, exp = now + ttl,
  * jti, sub (the acting person), given_name, family_name, acr, represents, via, basis,

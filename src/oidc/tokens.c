@@ -53,12 +53,6 @@ typedef struct subjects_t {
     const char *self_id;
 } subjects_t;
 
-static int is_org(apr_pool_t *p, const char *id)
-{
-    const char *t = mnd_claims_party_type(p, id);
-    return t && strcmp(t, "organisation") == 0;
-}
-
 static mnd_error_t *issue_check(apr_pool_t *p, const mnd_oidc_issue_t *in, subjects_t *sub)
 {
     const mnd_session_t *s = in ? in->session : NULL;
@@ -89,7 +83,7 @@ static mnd_error_t *issue_check(apr_pool_t *p, const mnd_oidc_issue_t *in, subje
                          PAIRWISE_SECRET_MIN);
     /* An organisation's KBO number is public; a person who is represented keeps a subject
      * of the client's kind, like the acting person. */
-    sub->party = is_org(p, s->party) ? s->party
+    sub->party = mnd_claims_is_org(p, s->party) ? s->party
                  : strcmp(s->party, s->actor) == 0
                      ? sub->person
                      : mnd_oidc_subject(p, in->pairwise_secret, in->client, s->party);
@@ -104,32 +98,9 @@ static mnd_time_t expiry(const mnd_oidc_issue_t *in, int ttl)
     return in->now + ttl < in->session->expires ? in->now + ttl : in->session->expires;
 }
 
-/* Set key to a string when v is present; 0 on an allocation or UTF-8 failure. */
-static int set_str(json_t *o, const char *key, const char *v)
-{
-    json_t *j;
-    if (!v || !*v)
-        return 1;
-    j = json_string(v);
-    return j && json_object_set_new(o, key, j) == 0;
-}
-
 static int set_int(json_t *o, const char *key, json_int_t v)
 {
     return json_object_set_new(o, key, json_integer(v)) == 0;
-}
-
-static json_t *string_array(const apr_array_header_t *a)
-{
-    json_t *arr = json_array();
-    int i;
-    for (i = 0; arr && a && i < a->nelts; i++) {
-        if (json_array_append_new(arr, json_string(APR_ARRAY_IDX(a, i, const char *)))) {
-            json_decref(arr);
-            return NULL;
-        }
-    }
-    return arr;
 }
 
 /* Whether the space-separated scope list holds want. */
@@ -147,66 +118,22 @@ static int scope_has(const char *scope, const char *want)
     return 0;
 }
 
-static const char *mandate_id(apr_pool_t *p, const mnd_session_t *s)
-{
-    return s->mandate_id > 0 ? apr_psprintf(p, "%" APR_INT64_T_FMT, s->mandate_id) : NULL;
-}
-
 /* ---- the capacity claims ----------------------------------------------------------------- */
-
-static json_t *party_object(apr_pool_t *p, const char *id, const char *shown_id, const char *name)
-{
-    json_t *o = json_object();
-    if (o && set_str(o, "type", mnd_claims_party_type(p, id)) && set_str(o, "id", shown_id) &&
-        set_str(o, "name", name))
-        return o;
-    json_decref(o);
-    return NULL;
-}
-
-/* RFC 9396, as flow/claims.c writes it: one "mandaat" entry for the service. */
-static json_t *authorization_details(apr_pool_t *p, const mnd_session_t *s)
-{
-    const char *mid = mandate_id(p, s);
-    json_t *d = json_object(), *arr = json_array(), *loc = json_array();
-    if (!d || !arr || !loc || json_array_append_new(loc, json_string(s->service_id)) ||
-        !set_str(d, "type", "mandaat") || json_object_set(d, "locations", loc) ||
-        json_object_set_new(d, "actions", string_array(s->actions)) ||
-        !set_str(d, "identifier", mid ? mid : s->cap_key) || json_array_append(arr, d)) {
-        json_decref(arr);
-        arr = NULL;
-    }
-    json_decref(loc);
-    json_decref(d);
-    return arr;
-}
-
-/* The ACM profile: vo_doelgroepcode, vo_orgcode, vo_orgnaam, wv_orgcode, ssm_mandaatgever,
- * <service>_rol_3d. */
-static int acm_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s)
-{
-    int org = is_org(p, s->party);
-    if (!set_str(c, "vo_doelgroepcode", mnd_claims_doelgroep(p, s)) ||
-        !set_str(c, "vo_orgcode", org ? s->party : NULL) ||
-        !set_str(c, "vo_orgnaam", org ? s->party_name : NULL) ||
-        !set_str(c, "wv_orgcode", s->basis == MND_BASIS_KBO ? s->party : NULL) ||
-        !set_str(c, "ssm_mandaatgever", s->basis == MND_BASIS_MANDATE ? s->party : NULL))
-        return 0;
-    return json_object_set_new(c, mnd_claims_rol_3d_name(p, s->service_id),
-                               string_array(mnd_claims_rol_3d(p, s))) == 0;
-}
 
 /* The mandaat profile: represents, via, basis, mandate_id, authorization_details. */
 static int mandaat_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s, const subjects_t *sub)
 {
     const char *shown = strcmp(s->party, s->actor) == 0 ? sub->self_id : s->party;
-    if (json_object_set_new(c, "represents", party_object(p, s->party, shown, s->party_name)))
+    if (json_object_set_new(c, "represents",
+                            mnd_claims_party_object(p, s->party, shown, s->party_name)))
         return 0;
-    if (s->via && json_object_set_new(c, "via", party_object(p, s->via, s->via, s->via_name)))
+    if (s->via &&
+        json_object_set_new(c, "via", mnd_claims_party_object(p, s->via, s->via, s->via_name)))
         return 0;
-    return set_str(c, "basis", mnd_basis_name(s->basis)) &&
-           set_str(c, "mandate_id", mandate_id(p, s)) &&
-           json_object_set_new(c, "authorization_details", authorization_details(p, s)) == 0;
+    return mnd_claims_set_str(c, "basis", mnd_basis_name(s->basis)) &&
+           mnd_claims_set_str(c, "mandate_id", mnd_claims_mandate_id(p, s)) &&
+           json_object_set_new(c, "authorization_details",
+                               mnd_claims_authorization_details(p, s)) == 0;
 }
 
 /* sub, and act when the subject is the represented party (RFC 8693 section 4.1). */
@@ -214,10 +141,10 @@ static int subject_claims(json_t *c, const subjects_t *sub, int party)
 {
     json_t *act;
     if (!party)
-        return set_str(c, "sub", sub->person);
+        return mnd_claims_set_str(c, "sub", sub->person);
     act = json_object();
-    return act && set_str(act, "sub", sub->person) && set_str(c, "sub", sub->party) &&
-           json_object_set_new(c, "act", act) == 0;
+    return act && mnd_claims_set_str(act, "sub", sub->person) &&
+           mnd_claims_set_str(c, "sub", sub->party) && json_object_set_new(c, "act", act) == 0;
 }
 
 /* ---- the tokens -------------------------------------------------------------------------- */
@@ -250,19 +177,22 @@ static mnd_error_t *person_claims(apr_pool_t *p, const mnd_oidc_issue_t *in, int
     s = in->session;
     sid = mnd_hmac_b64url(p, SID_LABEL, s->id, SID_BYTES);
     o = json_object();
-    ok =
-        o && (!token || set_str(o, "iss", in->issuer)) &&
-        subject_claims(o, &sub, c->subject_party) &&
-        (!token || (set_str(o, "aud", c->client_id) && set_str(o, "azp", c->client_id) &&
-                    set_int(o, "exp", expiry(in, in->id_token_ttl)) && set_int(o, "iat", in->now) &&
-                    set_int(o, "auth_time", in->auth_time) && set_str(o, "nonce", in->nonce))) &&
-        set_str(o, "acr", apr_psprintf(p, "loa:%d", s->loa)) && sid && set_str(o, "sid", sid);
+    ok = o && (!token || mnd_claims_set_str(o, "iss", in->issuer)) &&
+         subject_claims(o, &sub, c->subject_party) &&
+         (!token ||
+          (mnd_claims_set_str(o, "aud", c->client_id) &&
+           mnd_claims_set_str(o, "azp", c->client_id) &&
+           set_int(o, "exp", expiry(in, in->id_token_ttl)) && set_int(o, "iat", in->now) &&
+           set_int(o, "auth_time", in->auth_time) && mnd_claims_set_str(o, "nonce", in->nonce))) &&
+         mnd_claims_set_str(o, "acr", apr_psprintf(p, "loa:%d", s->loa)) && sid &&
+         mnd_claims_set_str(o, "sid", sid);
     if (ok && scope_has(in->scope, "profile"))
-        ok = set_str(o, "given_name", s->given_name) && set_str(o, "family_name", s->family_name);
+        ok = mnd_claims_set_str(o, "given_name", s->given_name) &&
+             mnd_claims_set_str(o, "family_name", s->family_name);
     if (ok && c->rrn)
-        ok = set_str(o, "rrn", s->actor);
+        ok = mnd_claims_set_str(o, "rrn", s->actor);
     if (ok && c->profile_acm)
-        ok = acm_claims(p, o, s);
+        ok = mnd_claims_add_acm(p, o, s);
     if (ok && c->profile_mandaat)
         ok = mandaat_claims(p, o, s, &sub);
     return dump(p, o, ok, json);
@@ -294,13 +224,15 @@ mnd_error_t *mnd_oidc_access_token_claims(apr_pool_t *p, const mnd_oidc_issue_t 
     o = json_object();
     /* An API authorises per represented party: sub is the party, whatever the client's
      * id_token subject is. */
-    ok = o && set_str(o, "iss", in->issuer) && subject_claims(o, &sub, 1) &&
-         set_str(o, "aud", s->service_id) && set_str(o, "client_id", in->client->client_id) &&
-         set_str(o, "scope", in->scope) && set_int(o, "iat", in->now) &&
-         set_int(o, "exp", expiry(in, in->access_token_ttl)) && set_str(o, "jti", in->jti) &&
-         set_int(o, "auth_time", in->auth_time) &&
-         set_str(o, "acr", apr_psprintf(p, "loa:%d", s->loa)) &&
-         json_object_set_new(o, "authorization_details", authorization_details(p, s)) == 0;
+    ok = o && mnd_claims_set_str(o, "iss", in->issuer) && subject_claims(o, &sub, 1) &&
+         mnd_claims_set_str(o, "aud", s->service_id) &&
+         mnd_claims_set_str(o, "client_id", in->client->client_id) &&
+         mnd_claims_set_str(o, "scope", in->scope) && set_int(o, "iat", in->now) &&
+         set_int(o, "exp", expiry(in, in->access_token_ttl)) &&
+         mnd_claims_set_str(o, "jti", in->jti) && set_int(o, "auth_time", in->auth_time) &&
+         mnd_claims_set_str(o, "acr", apr_psprintf(p, "loa:%d", s->loa)) &&
+         json_object_set_new(o, "authorization_details", mnd_claims_authorization_details(p, s)) ==
+             0;
     return dump(p, o, ok, json);
 }
 
@@ -315,9 +247,9 @@ mnd_error_t *mnd_oidc_token_response(apr_pool_t *p, const char *access_token, in
                          "token response: an access token and a positive "
                          "lifetime are required");
     o = json_object();
-    ok = o && set_str(o, "access_token", access_token) && set_str(o, "token_type", "Bearer") &&
-         set_int(o, "expires_in", expires_in) && set_str(o, "id_token", id_token) &&
-         set_str(o, "scope", scope);
+    ok = o && mnd_claims_set_str(o, "access_token", access_token) &&
+         mnd_claims_set_str(o, "token_type", "Bearer") && set_int(o, "expires_in", expires_in) &&
+         mnd_claims_set_str(o, "id_token", id_token) && mnd_claims_set_str(o, "scope", scope);
     return dump(p, o, ok, json);
 }
 
@@ -338,8 +270,9 @@ const char *mnd_oidc_error_json(apr_pool_t *p, const char *error, const char *de
     json_t *o = json_object();
     char *txt;
     const char *out;
-    if (!o || !set_str(o, "error", error_text(p, error && *error ? error : "server_error")) ||
-        (description && !set_str(o, "error_description", error_text(p, description)))) {
+    if (!o ||
+        !mnd_claims_set_str(o, "error", error_text(p, error && *error ? error : "server_error")) ||
+        (description && !mnd_claims_set_str(o, "error_description", error_text(p, description)))) {
         json_decref(o);
         return "{\"error\":\"server_error\"}";
     }
