@@ -230,14 +230,11 @@ int mnd_claims_add_acm(apr_pool_t *p, json_t *c, const mnd_session_t *s)
                                mnd_claims_string_array(mnd_claims_rol_3d(p, s))) == 0;
 }
 
-static int standard_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s)
+int mnd_claims_add_capacity(apr_pool_t *p, json_t *c, const mnd_session_t *s,
+                            const char *shown_party)
 {
-    if (!mnd_claims_set_str(c, "sub", s->actor) ||
-        !mnd_claims_set_str(c, "given_name", s->given_name) ||
-        !mnd_claims_set_str(c, "family_name", s->family_name) ||
-        !mnd_claims_set_str(c, "acr", apr_psprintf(p, "loa:%d", s->loa)) ||
-        json_object_set_new(c, "represents",
-                            mnd_claims_party_object(p, s->party, s->party, s->party_name)))
+    if (json_object_set_new(c, "represents",
+                            mnd_claims_party_object(p, s->party, shown_party, s->party_name)))
         return 0;
     if (s->via &&
         json_object_set_new(c, "via", mnd_claims_party_object(p, s->via, s->via, s->via_name)))
@@ -246,6 +243,15 @@ static int standard_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s)
            mnd_claims_set_str(c, "mandate_id", mnd_claims_mandate_id(p, s)) &&
            json_object_set_new(c, "authorization_details",
                                mnd_claims_authorization_details(p, s)) == 0;
+}
+
+static int standard_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s)
+{
+    return mnd_claims_set_str(c, "sub", s->actor) &&
+           mnd_claims_set_str(c, "given_name", s->given_name) &&
+           mnd_claims_set_str(c, "family_name", s->family_name) &&
+           mnd_claims_set_str(c, "acr", apr_psprintf(p, "loa:%d", s->loa)) &&
+           mnd_claims_add_capacity(p, c, s, s->party);
 }
 
 static mnd_error_t *claims_check(apr_pool_t *p, const mnd_session_t *s, mnd_time_t now, int ttl)

@@ -74,6 +74,11 @@ const char *mnd_claims_mandate_id(apr_pool_t *p, const mnd_session_t *s);
  * actions and the mandate id (else the capacity key). NULL on failure. */
 json_t *mnd_claims_authorization_details(apr_pool_t *p, const mnd_session_t *s);
 
+/* Add the standards-based capacity members of s to c: represents (its id shown as
+ * shown_party), via, basis, mandate_id, authorization_details. 0 on failure. */
+int mnd_claims_add_capacity(apr_pool_t *p, json_t *c, const mnd_session_t *s,
+                            const char *shown_party);
+
 /* Add the ACM members of s to c: vo_doelgroepcode, vo_orgcode, vo_orgnaam, wv_orgcode,
  * ssm_mandaatgever, <service>_rol_3d. 0 on failure. */
 int mnd_claims_add_acm(apr_pool_t *p, json_t *c, const mnd_session_t *s);

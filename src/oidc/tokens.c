@@ -7,6 +7,7 @@
 
 #include "crypto/seal.h"
 #include "flow/claims.h"
+#include "util/json_text.h"
 
 #include <apr_strings.h>
 #include <jansson.h>
@@ -32,15 +33,6 @@ const char *mnd_oidc_subject(apr_pool_t *p, const char *pairwise_secret, const m
         return NULL;
     return mnd_hmac_b64url(p, pairwise_secret,
                            apr_pstrcat(p, SUB_LABEL, c->client_id, "\n", person, NULL), 32);
-}
-
-/* Text from json_dumps goes back through jansson's own allocator. */
-static void json_text_free(char *txt)
-{
-    json_free_t f = NULL;
-    json_get_alloc_funcs(NULL, &f);
-    if (txt)
-        (f ? f : free)(txt);
 }
 
 /* ---- what every token needs --------------------------------------------------------------- */
@@ -123,17 +115,8 @@ static int scope_has(const char *scope, const char *want)
 /* The mandaat profile: represents, via, basis, mandate_id, authorization_details. */
 static int mandaat_claims(apr_pool_t *p, json_t *c, const mnd_session_t *s, const subjects_t *sub)
 {
-    const char *shown = strcmp(s->party, s->actor) == 0 ? sub->self_id : s->party;
-    if (json_object_set_new(c, "represents",
-                            mnd_claims_party_object(p, s->party, shown, s->party_name)))
-        return 0;
-    if (s->via &&
-        json_object_set_new(c, "via", mnd_claims_party_object(p, s->via, s->via, s->via_name)))
-        return 0;
-    return mnd_claims_set_str(c, "basis", mnd_basis_name(s->basis)) &&
-           mnd_claims_set_str(c, "mandate_id", mnd_claims_mandate_id(p, s)) &&
-           json_object_set_new(c, "authorization_details",
-                               mnd_claims_authorization_details(p, s)) == 0;
+    return mnd_claims_add_capacity(p, c, s,
+                                   strcmp(s->party, s->actor) == 0 ? sub->self_id : s->party);
 }
 
 /* sub, and act when the subject is the represented party (RFC 8693 section 4.1). */
@@ -157,7 +140,7 @@ static mnd_error_t *dump(apr_pool_t *p, json_t *c, int ok, const char **json)
         return mnd_error(p, MND_EINVAL,
                          "OIDC claims: a member is not valid UTF-8 or memory ran out");
     *json = apr_pstrdup(p, txt);
-    json_text_free(txt);
+    mnd_json_text_free(txt);
     return NULL;
 }
 
@@ -279,6 +262,6 @@ const char *mnd_oidc_error_json(apr_pool_t *p, const char *error, const char *de
     txt = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     out = txt ? apr_pstrdup(p, txt) : "{\"error\":\"server_error\"}";
-    json_text_free(txt);
+    mnd_json_text_free(txt);
     return out;
 }
