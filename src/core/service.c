@@ -1,5 +1,6 @@
 /* Services (e-counters) and their action catalogues. */
 #include "core/service.h"
+#include "util/text.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -38,21 +39,10 @@ const mnd_sql_t mnd_sql_service[] = {
     {NULL, NULL, NULL},
 };
 
-static int valid_token(const char *s, size_t max, const char *extra)
-{
-    size_t n = 0;
-    if (!s || !*s)
-        return 0;
-    for (; *s; s++, n++)
-        if (n >= max || !(apr_isalnum(*s) || strchr(extra, *s)))
-            return 0;
-    return 1;
-}
-
 static mnd_error_t *check_service(apr_pool_t *p, const mnd_service_t *svc)
 {
     int i, j;
-    if (!valid_token(svc->id, 64, "._:/-"))
+    if (!mnd_token_ok(svc->id, 64, "._:/-"))
         return mnd_error(p, MND_EINVAL,
                          "service id '%s' must be 1-64 characters of letters, digits and ._:/-",
                          svc->id ? svc->id : "");
@@ -63,7 +53,7 @@ static mnd_error_t *check_service(apr_pool_t *p, const mnd_service_t *svc)
                          svc->id, svc->min_loa);
     for (i = 0; svc->actions && i < svc->actions->nelts; i++) {
         const mnd_action_t *a = &APR_ARRAY_IDX(svc->actions, i, mnd_action_t);
-        if (!valid_token(a->code, 64, "._-"))
+        if (!mnd_token_ok(a->code, 64, "._-"))
             return mnd_error(p, MND_EINVAL,
                              "service %s: action code '%s' must be 1-64 characters of letters, "
                              "digits and ._-",

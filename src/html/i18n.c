@@ -4,6 +4,7 @@
  * plain text: the template escapes them, so they never contain markup. */
 #include "html/i18n.h"
 #include "html/messages.h"
+#include "util/text.h"
 
 #include <apr_file_io.h>
 #include <apr_file_info.h>
@@ -99,47 +100,6 @@ const char *mnd_msg_args(apr_pool_t *p, const mnd_catalog_t *cat, mnd_lang_t l, 
 }
 
 /* ---- operator overrides ---- */
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not valid UTF-8 (overlong
- * forms, surrogates and code points above U+10FFFF included). */
-static int utf8_seq(const unsigned char *s, const unsigned char *end)
-{
-    int n, i;
-    unsigned cp;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        n = 2, cp = s[0] & 0x1F;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        n = 3, cp = s[0] & 0x0F;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        n = 4, cp = s[0] & 0x07;
-    else
-        return 0;
-    if (end - s < n)
-        return 0;
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
-static int utf8_valid(const char *s, apr_size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s, *end = u + len;
-    int n;
-    while (u < end) {
-        if (!(n = utf8_seq(u, end)))
-            return 0;
-        u += n;
-    }
-    return 1;
-}
 
 /* Read a whole file of at most max bytes; *found = 0 (and no error) if it does not exist. */
 static mnd_error_t *read_small_file(apr_pool_t *p, const char *path, apr_size_t max, char **buf,
@@ -239,7 +199,7 @@ static mnd_error_t *load_lang(apr_pool_t *p, const char *dir, mnd_lang_t l, msg_
     MND_TRY(read_small_file(p, path, CATALOG_FILE_MAX, &buf, &len, &found));
     if (!found)
         return NULL;
-    if (memchr(buf, '\0', len) || !utf8_valid(buf, len))
+    if (memchr(buf, '\0', len) || !mnd_utf8_valid(buf, len))
         return mnd_error(p, MND_EINVAL, "%s: not UTF-8 text", path);
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
         buf += 3; /* editors on some systems write a byte order mark */

@@ -8,6 +8,7 @@
 
 #include "flow/json_in.h"
 #include "jose/jwt_int.h"
+#include "util/json_text.h"
 
 #include <apr_encode.h>
 #include <apr_strings.h>
@@ -125,11 +126,9 @@ static cjose_jwk_t *key_import(json_t *key, size_t *sig_chars)
 {
     cjose_err cerr = {0};
     char *txt = json_dumps(key, JSON_COMPACT);
-    json_free_t dealloc = NULL;
     cjose_jwk_t *jwk = txt ? cjose_jwk_import(txt, strlen(txt), &cerr) : NULL;
     size_t bits = 0, bytes;
-    json_get_alloc_funcs(NULL, &dealloc);
-    (dealloc ? dealloc : free)(txt);
+    mnd_json_text_free(txt);
     if (jwk)
         bits = cjose_jwk_get_keysize(jwk, &cerr);
     if (jwk && cjose_jwk_get_kty(jwk, &cerr) == CJOSE_JWK_KTY_RSA) {

@@ -9,6 +9,7 @@
 
 #include "flow/json_in.h"
 #include "jose/jwt_int.h"
+#include "util/json_text.h"
 
 #include <apr_encode.h>
 #include <apr_file_io.h>
@@ -41,16 +42,6 @@ struct mnd_jwt_key_t {
     const char *kid;  /* RFC 7638 thumbprint */
     size_t sig_len;   /* bytes of a signature: 64 (R||S) or the RSA modulus size */
 };
-
-/* Text from json_dumps goes back through jansson's own allocator: another module in the same
- * process may have set it. */
-static void json_text_free(char *txt)
-{
-    json_free_t f = NULL;
-    json_get_alloc_funcs(NULL, &f);
-    if (txt)
-        (f ? f : free)(txt);
-}
 
 static const char *cj_msg(const cjose_err *e)
 {
@@ -129,7 +120,7 @@ mnd_error_t *mnd_jwk_thumbprint(apr_pool_t *p, const char *jwk_json, const char 
     if (!*out)
         err = mnd_error(p, MND_EINTERNAL, "JWK thumbprint: base64url encoding failed");
 done:
-    json_text_free(canon);
+    mnd_json_text_free(canon);
     json_decref(req);
     json_decref(jwk);
     return err;
@@ -700,7 +691,7 @@ mnd_error_t *mnd_jwks_json(apr_pool_t *p, const apr_array_header_t *keys, const 
         err = mnd_error(p, MND_EINTERNAL, "JWKS: out of memory");
     if (txt)
         *out = apr_pstrdup(p, txt);
-    json_text_free(txt);
+    mnd_json_text_free(txt);
     json_decref(arr);
     json_decref(root);
     return err;

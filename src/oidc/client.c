@@ -5,6 +5,8 @@
 #include "oidc/client.h"
 
 #include "flow/json_in.h"
+#include "util/json_text.h"
+#include "util/text.h"
 
 #include <apr_encode.h>
 #include <apr_hash.h>
@@ -33,31 +35,11 @@
 #define RSA_MIN_BITS 2048
 #define P256_COORD_BYTES 32
 
-/* Text from json_dumps goes back through jansson's own allocator. */
-static void json_text_free(char *txt)
-{
-    json_free_t f = NULL;
-    json_get_alloc_funcs(NULL, &f);
-    if (txt)
-        (f ? f : free)(txt);
-}
-
 static mnd_error_t *bad(apr_pool_t *p, const char *source, const char *member, const char *rule)
 {
     return mnd_error(p, MND_EINVAL, "OIDC client file %s: %s %s", source, member, rule);
 }
 
-/* 1..max characters, each alphanumeric or in extra. */
-static int token_ok(const char *s, size_t max, const char *extra)
-{
-    size_t n = 0;
-    if (!s || !*s)
-        return 0;
-    for (; *s; s++, n++)
-        if (n >= max || !(apr_isalnum(*s) || strchr(extra, *s)))
-            return 0;
-    return 1;
-}
 
 /* 1..max characters of visible ASCII: what can be typed into any client's configuration and
  * sent in a Basic header or a form without ambiguity. */
@@ -200,7 +182,7 @@ static const char *jwk_cjose_rule(json_t *key, int rsa)
     char *txt = json_dumps(key, JSON_COMPACT);
     cjose_jwk_t *jwk = txt ? cjose_jwk_import(txt, strlen(txt), &cerr) : NULL;
     const char *rule = NULL;
-    json_text_free(txt);
+    mnd_json_text_free(txt);
     if (!jwk)
         rule = "is not a key cjose can import (for EC: a point on P-256)";
     else if (cjose_jwk_get_kty(jwk, &cerr) != (rsa ? CJOSE_JWK_KTY_RSA : CJOSE_JWK_KTY_EC))
@@ -275,7 +257,7 @@ static mnd_error_t *jwks_read(apr_pool_t *p, const char *source, json_t *jwks, c
     if (!(txt = json_dumps(jwks, JSON_COMPACT)))
         return bad(p, source, "jwks", "cannot be written back as JSON");
     *out = apr_pstrdup(p, txt);
-    json_text_free(txt);
+    mnd_json_text_free(txt);
     return NULL;
 }
 
@@ -430,14 +412,14 @@ static mnd_error_t *read_client(apr_pool_t *p, const char *source, json_t *o, mn
             return mnd_error(p, MND_EINVAL, "OIDC client file %s: unknown member \"%.64s\"", source,
                              name);
     }
-    if (!token_ok(id, CLIENT_ID_MAX, "._:/-"))
+    if (!mnd_token_ok(id, CLIENT_ID_MAX, "._:/-"))
         return bad(p, source, "client_id",
                    "must be 1 to " APR_STRINGIFY(
                        CLIENT_ID_MAX) " characters of letters, digits and ._:/-");
     c->client_id = apr_pstrdup(p, id);
     MND_TRY(read_auth(p, source, o, c));
     MND_TRY(read_lists(p, source, o, c));
-    if (!token_ok(service, SERVICE_ID_MAX, "._:/-"))
+    if (!mnd_token_ok(service, SERVICE_ID_MAX, "._:/-"))
         return bad(p, source, "service",
                    "must be a service id: 1 to " APR_STRINGIFY(
                        SERVICE_ID_MAX) " characters of letters, digits and ._:/-");

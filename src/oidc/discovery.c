@@ -5,19 +5,11 @@
 #include "oidc/discovery.h"
 
 #include "oidc/client.h"
+#include "util/json_text.h"
 
 #include <apr_strings.h>
 #include <jansson.h>
 #include <stdlib.h>
-
-/* Text from json_dumps goes back through jansson's own allocator. */
-static void json_text_free(char *txt)
-{
-    json_free_t f = NULL;
-    json_get_alloc_funcs(NULL, &f);
-    if (txt)
-        (f ? f : free)(txt);
-}
 
 /* A JSON array of the NULL-terminated fixed strings. */
 static json_t *fixed(const char *const *v)
@@ -149,6 +141,6 @@ mnd_error_t *mnd_oidc_discovery_json(apr_pool_t *p, const mnd_oidc_op_conf_t *co
     if (!txt)
         return mnd_error(p, MND_EINVAL, "OIDC discovery: the document cannot be written");
     *out = apr_pstrdup(p, txt);
-    json_text_free(txt);
+    mnd_json_text_free(txt);
     return NULL;
 }

@@ -4,6 +4,7 @@
  * read differently (a repeated parameter, a bad escape, a NUL, a control character, bytes that
  * are not UTF-8) refuses the whole request. Messages name the parameter, never its value. */
 #include "oidc/params.h"
+#include "util/text.h"
 
 #include <apr_escape.h>
 #include <apr_strings.h>
@@ -12,35 +13,6 @@
 /* Longest parameter name quoted in a message. */
 #define NAME_IN_MESSAGE 40
 
-/* Length of the UTF-8 sequence at s (before end), or 0 when it is not a valid one: no
- * overlong form, no surrogate, nothing above U+10FFFF (RFC 3629 section 4). */
-static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
-{
-    size_t n, i;
-    unsigned long cp;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        n = 2, cp = s[0] & 0x1F;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        n = 3, cp = s[0] & 0x0F;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        n = 4, cp = s[0] & 0x07;
-    else
-        return 0;
-    if ((size_t)(end - s) < n)
-        return 0;
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return n;
-}
-
 /* NULL when the decoded text s (len bytes) is valid UTF-8 without control characters (C0,
  * DEL, and C1: U+0080..U+009F), else what is wrong. */
 static const char *text_rule(const char *s, size_t len)
@@ -48,7 +20,7 @@ static const char *text_rule(const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s, *end = u + len;
     size_t n;
     while (u < end) {
-        if (!(n = utf8_seq(u, end)))
+        if (!(n = mnd_utf8_seq(u, end)))
             return "is not valid UTF-8";
         if ((n == 1 && (*u < 0x20 || *u == 0x7F)) || (n == 2 && u[0] == 0xC2 && u[1] < 0xA0))
             return "holds a control character";

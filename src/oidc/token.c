@@ -8,6 +8,7 @@
 #include "flow/json_in.h"
 #include "jose/jwt.h"
 #include "oidc/params.h"
+#include "util/json_text.h"
 
 #include <apr_encode.h>
 #include <apr_escape.h>
@@ -28,15 +29,6 @@
 #define PKCE_VERIFIER_MAX 128
 #define PKCE_CHALLENGE_LEN 43
 #define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-/* Text from json_dumps goes back through jansson's own allocator. */
-static void json_text_free(char *txt)
-{
-    json_free_t f = NULL;
-    json_get_alloc_funcs(NULL, &f);
-    if (txt)
-        (f ? f : free)(txt);
-}
 
 /* ---- the code ---------------------------------------------------------------------------- */
 
@@ -84,7 +76,7 @@ mnd_error_t *mnd_oidc_code_to_json(apr_pool_t *p, const mnd_oidc_code_t *c, cons
     if (!txt)
         return mnd_error(p, MND_EINVAL, "OIDC code: a member is not valid UTF-8");
     *json = apr_pstrdup(p, txt);
-    json_text_free(txt);
+    mnd_json_text_free(txt);
     return NULL;
 }
 
