@@ -195,13 +195,13 @@ static mnd_error_t *check_text(apr_pool_t *p, const char *x, size_t n)
     return NULL;
 }
 
-static int is_el(xmlNodePtr n, const char *ns, const char *name)
+int mnd_saml_xml_is(xmlNodePtr n, const char *ns, const char *name)
 {
     return n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, BAD_CAST ns) &&
            xmlStrEqual(n->name, BAD_CAST name);
 }
 
-static const char *attr(apr_pool_t *p, xmlNodePtr n, const char *name)
+const char *mnd_saml_xml_prop(apr_pool_t *p, xmlNodePtr n, const char *name)
 {
     xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
     const char *r = v ? apr_pstrdup(p, (const char *)v) : NULL;
@@ -235,16 +235,16 @@ static mnd_error_t *walk(walk_t *w, xmlNodePtr n, int depth, xmlNodePtr root)
         if (n->type != XML_ELEMENT_NODE)
             continue;
         w->xsi_type |= has_xsi_type(n);
-        if (is_el(n, NS_DS, "Signature")) {
+        if (mnd_saml_xml_is(n, NS_DS, "Signature")) {
             w->signatures++;
             if (n->parent != root)
                 w->bad_place = 1;
-        } else if (is_el(n, NS_DS, "SignatureMethod")) {
-            const char *a = attr(w->p, n, "Algorithm");
+        } else if (mnd_saml_xml_is(n, NS_DS, "SignatureMethod")) {
+            const char *a = mnd_saml_xml_prop(w->p, n, "Algorithm");
             if (!in_list(sig_algs, a))
                 w->bad_alg = a ? a : "(none)";
-        } else if (is_el(n, NS_DS, "DigestMethod")) {
-            const char *a = attr(w->p, n, "Algorithm");
+        } else if (mnd_saml_xml_is(n, NS_DS, "DigestMethod")) {
+            const char *a = mnd_saml_xml_prop(w->p, n, "Algorithm");
             if (!in_list(digest_algs, a))
                 w->bad_alg = a ? a : "(none)";
         }
@@ -297,10 +297,10 @@ static mnd_error_t *check_logout_children(apr_pool_t *p, xmlNodePtr root)
         if (c->type != XML_ELEMENT_NODE)
             return mnd_error(p, MND_EINVAL, "SAML LogoutRequest: text or CDATA among its "
                                             "children " LOGOUT_SHAPE);
-        if (is_el(c, NS_SAML, "EncryptedID"))
+        if (mnd_saml_xml_is(c, NS_SAML, "EncryptedID"))
             return mnd_error(p, MND_EINVAL, "SAML LogoutRequest: EncryptedID not supported "
                                             "(a NameID in clear is needed)");
-        for (; i < n && !is_el(c, seq[i].ns, seq[i].name); i++, count = 0)
+        for (; i < n && !mnd_saml_xml_is(c, seq[i].ns, seq[i].name); i++, count = 0)
             if (count < seq[i].min)
                 return mnd_error(p, MND_EINVAL, "SAML LogoutRequest: <%s> where %s is needed "
                                                 LOGOUT_SHAPE, el_name(p, c), seq[i].name);
@@ -325,10 +325,10 @@ static mnd_error_t *read_request(apr_pool_t *p, xmlNodePtr root, mnd_saml_inmsg_
 {
     xmlNodePtr iss = NULL;
     const char *what = kind_name(m);
-    if (!root || !is_el(root, NS_SAMLP, what))
+    if (!root || !mnd_saml_xml_is(root, NS_SAMLP, what))
         return mnd_error(p, MND_EINVAL, "SAML message: not a samlp:%s", what);
     for (xmlNodePtr c = root->children; c && !iss; c = c->next)
-        if (is_el(c, NS_SAML, "Issuer"))
+        if (mnd_saml_xml_is(c, NS_SAML, "Issuer"))
             iss = c;
     if (iss) {
         xmlChar *t = xmlNodeGetContent(iss);
@@ -337,14 +337,14 @@ static mnd_error_t *read_request(apr_pool_t *p, xmlNodePtr root, mnd_saml_inmsg_
     }
     if (!m->issuer || !*m->issuer)
         return mnd_error(p, MND_EINVAL, "SAML %s: no Issuer", what);
-    m->request_id = attr(p, root, "ID");
+    m->request_id = mnd_saml_xml_prop(p, root, "ID");
     if (!m->request_id || !*m->request_id || strlen(m->request_id) > 256)
         return mnd_error(p, MND_EINVAL, "SAML %s: ID missing or over 256 bytes", what);
     if (m->kind == MND_SAML_MSG_LOGOUT_REQUEST)
         return check_logout_children(p, root);
-    m->has_acs_url = attr(p, root, "AssertionConsumerServiceURL") != NULL;
-    m->has_acs_index = attr(p, root, "AssertionConsumerServiceIndex") != NULL;
-    m->has_binding = attr(p, root, "ProtocolBinding") != NULL;
+    m->has_acs_url = mnd_saml_xml_prop(p, root, "AssertionConsumerServiceURL") != NULL;
+    m->has_acs_index = mnd_saml_xml_prop(p, root, "AssertionConsumerServiceIndex") != NULL;
+    m->has_binding = mnd_saml_xml_prop(p, root, "ProtocolBinding") != NULL;
     if ((m->has_acs_url || m->has_binding) && m->has_acs_index)
         return mnd_error(p, MND_EINVAL, "SAML AuthnRequest: AssertionConsumerServiceIndex "
                                         "together with AssertionConsumerServiceURL or "

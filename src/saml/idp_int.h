@@ -98,4 +98,10 @@ const char *mnd_saml_printable(apr_pool_t *p, const char *s);
 /* The SP added with entity_id, or NULL. */
 mnd_saml_sp_t *mnd_saml_find_sp(mnd_saml_idp_t *idp, const char *entity_id);
 
+/* Whether n is the element ns:name (idp_decode.c). */
+int mnd_saml_xml_is(xmlNodePtr n, const char *ns, const char *name);
+
+/* The attribute name of n (no namespace) copied into p, or NULL (idp_decode.c). */
+const char *mnd_saml_xml_prop(apr_pool_t *p, xmlNodePtr n, const char *name);
+
 #endif

@@ -76,30 +76,18 @@ mnd_error_t *mnd_saml_meta_build(apr_pool_t *p, const mnd_saml_idp_conf_t *conf,
 
 /* ---- reading an SP's metadata ---- */
 
-static int is_md(xmlNodePtr n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, BAD_CAST NS_MD) &&
-           xmlStrEqual(n->name, BAD_CAST name);
-}
-
-static const char *prop(apr_pool_t *p, xmlNodePtr n, const char *name)
-{
-    xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
-    const char *r = v ? apr_pstrdup(p, (const char *)v) : NULL;
-    xmlFree(v);
-    return r;
-}
-
 /* isDefault="true" wins, then the lowest index, then document order. */
 static const char *pick_acs(apr_pool_t *p, xmlNodePtr spsso)
 {
     const char *best = NULL;
     long best_idx = -1;
     for (xmlNodePtr c = spsso->children; c; c = c->next) {
-        if (!is_md(c, "AssertionConsumerService"))
+        if (!mnd_saml_xml_is(c, NS_MD, "AssertionConsumerService"))
             continue;
-        const char *b = prop(p, c, "Binding"), *loc = prop(p, c, "Location");
-        const char *def = prop(p, c, "isDefault"), *idx = prop(p, c, "index");
+        const char *b = mnd_saml_xml_prop(p, c, "Binding");
+        const char *loc = mnd_saml_xml_prop(p, c, "Location");
+        const char *def = mnd_saml_xml_prop(p, c, "isDefault");
+        const char *idx = mnd_saml_xml_prop(p, c, "index");
         if (!b || strcmp(b, BINDING_POST) != 0 || !loc || !*loc)
             continue;
         long i = idx ? strtol(idx, NULL, 10) : 0;
@@ -117,7 +105,7 @@ static int has_encryption_key(apr_pool_t *p, xmlNodePtr spsso)
 {
     for (xmlNodePtr c = spsso->children; c; c = c->next) {
         const char *use;
-        if (is_md(c, "KeyDescriptor") && (use = prop(p, c, "use")) &&
+        if (mnd_saml_xml_is(c, NS_MD, "KeyDescriptor") && (use = mnd_saml_xml_prop(p, c, "use")) &&
             strcmp(use, "encryption") == 0)
             return 1;
     }
@@ -128,14 +116,14 @@ static mnd_error_t *scan_root(apr_pool_t *p, xmlNodePtr root, const char **entit
                               int *encrypt, const char **default_acs)
 {
     xmlNodePtr spsso = NULL;
-    if (!root || !is_md(root, "EntityDescriptor"))
+    if (!root || !mnd_saml_xml_is(root, NS_MD, "EntityDescriptor"))
         return mnd_error(p, MND_EINVAL, "SAML SP metadata: the root must be one "
                                         "md:EntityDescriptor");
-    *entity_id = prop(p, root, "entityID");
+    *entity_id = mnd_saml_xml_prop(p, root, "entityID");
     if (!*entity_id || !**entity_id || strlen(*entity_id) > 1024)
         return mnd_error(p, MND_EINVAL, "SAML SP metadata: entityID missing or too long");
     for (xmlNodePtr c = root->children; c; c = c->next)
-        if (is_md(c, "SPSSODescriptor")) {
+        if (mnd_saml_xml_is(c, NS_MD, "SPSSODescriptor")) {
             if (spsso)
                 return mnd_error(p, MND_EINVAL, "SAML SP metadata %s: two SPSSODescriptors",
                                  *entity_id);
