@@ -50,7 +50,7 @@ typedef struct mnd_req_t {
     mnd_session_t *session; /* the valid session of a gateway request, or NULL */
     int checked;            /* the gateway's session check ran for this request */
     const char *form_target; /* an origin the page's forms may post to besides 'self' (the
-                                SAML ACS), or NULL */
+                                SAML ACS, the OIDC redirect_uri), or NULL */
     int manual_post;        /* the posting page waits for the person's click */
 } mnd_req_t;
 
@@ -109,7 +109,7 @@ typedef enum mnd_page_id_t {
     MND_PAGE_CHOOSER = 0,
     MND_PAGE_WHY,
     MND_PAGE_ERROR,
-    MND_PAGE_POST, /* posts a protocol message to a partner (SAML) */
+    MND_PAGE_POST, /* posts a protocol message to a partner (SAML, OIDC form_post) */
     MND_PAGE__N
 } mnd_page_id_t;
 
@@ -135,6 +135,13 @@ int mnd_page_error(request_rec *r, int status, const char *code, const char *bac
 /* A plain message page (status 200) reusing the error template: title and message keys. */
 int mnd_page_notice(request_rec *r, const char *title_key, const char *message_key,
                     const char *back);
+
+/* The page that posts fields (name, value pairs, NULL-terminated; a pair with a NULL value is
+ * left out) to url (a SAML ACS, an OIDC redirect_uri): names and values escaped, the CSP's
+ * form-action opened to url's origin only, submitting itself unless mnd_req(r)->manual_post.
+ * A url without a usable origin is a 500 (nothing is posted). Returns the handler's value. */
+int mnd_post_page(request_rec *r, const char *url, const char *const *fields,
+                  const char *title_key, const char *message_key);
 
 /* ---- resolve_glue.c ---- */
 

@@ -8,7 +8,9 @@
 #include "crypto/seal.h"
 #include "html/template.h"
 
+#include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_uri.h>
 #include <http_core.h>
 #include <http_protocol.h>
 #include <mod_core.h>
@@ -25,8 +27,8 @@ static const char *const chooser_names[] = {COMMON,   "form_action", "csrf",    
                                             "why_url", "cancel_url", "matched", "total", NULL};
 static const char *const why_names[] = {COMMON, "misses", "back_url", NULL};
 static const char *const error_names[] = {COMMON, "title", "message", "back", "reference", NULL};
-static const char *const post_names[] = {COMMON,          "title",       "message", "action",
-                                         "saml_response", "relay_field", "auto",    NULL};
+static const char *const post_names[] = {COMMON,   "title",  "message", "action",
+                                         "fields", "auto", NULL};
 
 static const struct {
     const char *file;
@@ -106,7 +108,8 @@ static void security_headers(request_rec *r, const char *nonce)
 {
     apr_table_t *h = r->err_headers_out;
     const mnd_req_t *req = mnd_req_peek(r);
-    /* A page that posts to a partner (the SAML ACS) names that origin, and only that. */
+    /* A page that posts to a partner (a SAML ACS, an OIDC redirect_uri) names that origin, and
+     * only that. */
     const char *target = req && req->form_target ? req->form_target : "";
     apr_table_setn(h, "Cache-Control", "no-store");
     apr_table_setn(h, "Pragma", "no-cache");
@@ -202,4 +205,51 @@ int mnd_page_notice(request_rec *r, const char *title_key, const char *message_k
 {
     return render_message(r, HTTP_OK, msg_or(r, title_key, "error.title"),
                           msg_or(r, message_key, "error.title"), back, NULL);
+}
+
+/* The origin of url for the page's form-action, or NULL when it has characters a CSP source
+ * cannot carry. */
+static const char *csp_origin(apr_pool_t *p, const char *url)
+{
+    apr_uri_t u;
+    const char *o, *c;
+    if (apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostname)
+        return NULL;
+    o = apr_uri_unparse(p, &u, APR_URI_UNP_OMITPATHINFO | APR_URI_UNP_OMITUSERINFO);
+    for (c = o; *c; c++)
+        if (!apr_isalnum(*c) && !strchr(".-:/[]", *c))
+            return NULL;
+    return o;
+}
+
+int mnd_post_page(request_rec *r, const char *url, const char *const *fields,
+                  const char *title_key, const char *message_key)
+{
+    const mnd_catalog_t *cat = mnd_page_catalog(r);
+    mnd_lang_t lang = mnd_page_lang(r);
+    apr_hash_t *v = apr_hash_make(r->pool);
+    mnd_req_t *rq = mnd_req(r);
+    const char *inputs = "";
+    size_t i;
+
+    rq->form_target = csp_origin(r->pool, url);
+    if (!rq->form_target) {
+        mnd_req_fail_error(r, mnd_error(r->pool, MND_EINTERNAL, "target URL %s", url),
+                           "the page posting to a partner");
+        return mnd_answer(r);
+    }
+    /* Every name and value escaped here: the template takes the fields as markup. */
+    for (i = 0; fields && fields[i]; i += 2) {
+        if (!fields[i + 1])
+            continue;
+        inputs = apr_pstrcat(r->pool, inputs, "<input type=\"hidden\" name=\"",
+                             mnd_html_attr(r->pool, fields[i]), "\" value=\"",
+                             mnd_html_attr(r->pool, fields[i + 1]), "\">\n", NULL);
+    }
+    apr_hash_set(v, "title", APR_HASH_KEY_STRING, mnd_msg(cat, lang, title_key));
+    apr_hash_set(v, "message", APR_HASH_KEY_STRING, mnd_msg(cat, lang, message_key));
+    apr_hash_set(v, "action", APR_HASH_KEY_STRING, url);
+    apr_hash_set(v, "fields", APR_HASH_KEY_STRING, inputs);
+    apr_hash_set(v, "auto", APR_HASH_KEY_STRING, rq->manual_post ? "0" : "1");
+    return mnd_page_send(r, HTTP_OK, MND_PAGE_POST, v);
 }

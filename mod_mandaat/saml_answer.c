@@ -5,12 +5,9 @@
  * against the SP's metadata; nothing else decides where it goes. */
 #include "saml.h"
 
-#include "html/template.h"
 #include "saml/attrs.h"
 
-#include <apr_lib.h>
 #include <apr_strings.h>
-#include <apr_uri.h>
 #include <http_protocol.h>
 
 /* The SessionIndex of session s: a one-way derivative of its handle, so that the SP can name
@@ -182,44 +179,10 @@ int mnd_saml_after_cancel(request_rec *r, const mnd_txn_t *t)
     return mnd_saml_deny(r, req, 0, "cancel.done", 1);
 }
 
-/* The origin of url for the page's form-action, or NULL when it has characters a CSP source
- * cannot carry. */
-static const char *csp_origin(apr_pool_t *p, const char *url)
-{
-    apr_uri_t u;
-    const char *o, *c;
-    if (apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostname)
-        return NULL;
-    o = apr_uri_unparse(p, &u, APR_URI_UNP_OMITPATHINFO | APR_URI_UNP_OMITUSERINFO);
-    for (c = o; *c; c++)
-        if (!apr_isalnum(*c) && !strchr(".-:/[]", *c))
-            return NULL;
-    return o;
-}
-
 int mnd_saml_post_page(request_rec *r, const mnd_saml_post_t *post, const char *title_key,
                        const char *message_key)
 {
-    const mnd_catalog_t *cat = mnd_page_catalog(r);
-    mnd_lang_t lang = mnd_page_lang(r);
-    apr_hash_t *v = apr_hash_make(r->pool);
-    mnd_req_t *rq = mnd_req(r);
-    const char *relay = "";
-
-    rq->form_target = csp_origin(r->pool, post->url);
-    if (!rq->form_target) {
-        mnd_req_fail_error(r, mnd_error(r->pool, MND_EINTERNAL, "ACS URL %s", post->url),
-                           "the page posting to the SP");
-        return mnd_answer(r);
-    }
-    if (post->relay_state)
-        relay = apr_psprintf(r->pool, "<input type=\"hidden\" name=\"RelayState\" value=\"%s\">",
-                             mnd_html_attr(r->pool, post->relay_state));
-    apr_hash_set(v, "title", APR_HASH_KEY_STRING, mnd_msg(cat, lang, title_key));
-    apr_hash_set(v, "message", APR_HASH_KEY_STRING, mnd_msg(cat, lang, message_key));
-    apr_hash_set(v, "action", APR_HASH_KEY_STRING, post->url);
-    apr_hash_set(v, "saml_response", APR_HASH_KEY_STRING, post->saml_response);
-    apr_hash_set(v, "relay_field", APR_HASH_KEY_STRING, relay);
-    apr_hash_set(v, "auto", APR_HASH_KEY_STRING, rq->manual_post ? "0" : "1");
-    return mnd_page_send(r, HTTP_OK, MND_PAGE_POST, v);
+    const char *const fields[] = {"SAMLResponse", post->saml_response, "RelayState",
+                                  post->relay_state, NULL};
+    return mnd_post_page(r, post->url, fields, title_key, message_key);
 }

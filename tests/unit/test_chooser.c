@@ -894,6 +894,8 @@ static const char *const chooser_names[] = {
     "pager", "why_url",     "cancel_url", "matched", "total",         NULL};
 static const char *const why_names[] = {COMMON, "misses", "back_url", NULL};
 static const char *const error_names[] = {COMMON, "title", "message", "back", "reference", NULL};
+static const char *const post_names[] = {COMMON, "title", "message", "action", "fields", "auto",
+                                         NULL};
 
 static const char *template_path(const char *file)
 {
@@ -1020,16 +1022,43 @@ static void test_template_why_and_error(void **state)
     assert_non_null(mnd_template_render(pool, why, NULL, MND_LANG_DE));
 }
 
+/* The posting page (SAML Response, OIDC form_post): the fields come as markup the module built
+ * from escaped parts (mnd_post_page), everything else is escaped by the template. */
+static void test_template_post(void **state)
+{
+    mnd_template_t *t = load("post.html", post_names);
+    apr_hash_t *h = common_values();
+    const char *out;
+    (void)state;
+    apr_hash_set(h, "title", APR_HASH_KEY_STRING, "Retour <t>");
+    apr_hash_set(h, "message", APR_HASH_KEY_STRING, "Message <m>");
+    apr_hash_set(h, "action", APR_HASH_KEY_STRING, "/cb?a=1&b=\"2\"");
+    apr_hash_set(h, "fields", APR_HASH_KEY_STRING,
+                 "<input type=\"hidden\" name=\"code\" value=\"c&amp;d\">\n"
+                 "<input type=\"hidden\" name=\"state\" value=\"&lt;s&gt;\">\n");
+    apr_hash_set(h, "auto", APR_HASH_KEY_STRING, "1");
+    out = mnd_template_render(pool, t, h, MND_LANG_FR);
+    check_common(out, "post.html");
+    assert_true(strstr(out, "<h1>Retour &lt;t&gt;</h1>"));
+    assert_true(strstr(out, "Message &lt;m&gt;"));
+    assert_true(strstr(out, "<form id=\"post\" method=\"post\" action=\"/cb?a=1&amp;b=&quot;2&quot;\" "
+                            "data-auto=\"1\">"));
+    assert_true(strstr(out, "<input type=\"hidden\" name=\"code\" value=\"c&amp;d\">\n"
+                            "<input type=\"hidden\" name=\"state\" value=\"&lt;s&gt;\">"));
+    assert_int_equal(count(out, "<input"), 2);
+    assert_true(strstr(out, "<button type=\"submit\" class=\"primary\">Continuer</button>"));
+}
+
 /* A page may not use a name the module does not supply: each template fails with a shorter
  * list (proves the lists above are what the templates need, and the test is not vacuous). */
 static void test_template_names_needed(void **state)
 {
     static const char *const only_common[] = {COMMON, NULL};
-    static const char *const files[] = {"chooser.html", "why.html", "error.html"};
+    static const char *const files[] = {"chooser.html", "why.html", "error.html", "post.html"};
     mnd_template_t *t;
     int i;
     (void)state;
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < 4; i++)
         MND_ASSERT_ERR(mnd_template_load(pool, template_path(files[i]), only_common,
                                          mnd_catalog_builtin(), &t),
                        MND_EINVAL, "unknown placeholder");
@@ -1057,6 +1086,7 @@ int main(void)
         cmocka_unit_test(test_why_none),
         cmocka_unit_test(test_template_chooser),
         cmocka_unit_test(test_template_why_and_error),
+        cmocka_unit_test(test_template_post),
         cmocka_unit_test(test_template_names_needed),
     };
     apr_initialize();
