@@ -9,6 +9,7 @@
  * filesystem run in the check_config hook (config_check.c), so `apachectl configtest` sees
  * them; the socache directive hands over to state_glue.c, which owns the cache. */
 #include "mod_mandaat.h"
+#include "oidc.h"
 #include "saml.h"
 
 #include "html/chooser.h"
@@ -72,6 +73,7 @@ void *mnd_server_conf_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(jwt_lifetime);
     MERGE_PTR(public_url);
     MERGE_PTR(saml);
+    MERGE_PTR(oidc);
     conf->state_used = base->state_used || add->state_used;
     return conf;
 }
@@ -430,5 +432,6 @@ const command_rec mnd_cmds[] = {
     AP_INIT_TAKE1(MND_DIR_CHOOSER_PAGE_SIZE, set_page_size, NULL, RSRC_CONF | ACCESS_CONF,
                   "rows on one page of the chooser (default 50, at most 500)"),
     MND_SAML_CMDS,
+    MND_OIDC_CMDS,
     {NULL},
 };

@@ -24,9 +24,10 @@ static int check_passphrase(apr_pool_t *p, const server_rec *s)
         return 0;
     return config_error(p, s,
                         apr_psprintf(p,
-                                     "%s is used but %s is not set: the module seals its "
-                                     "transactions and sessions with keys derived from it; add "
-                                     "e.g. '%s <random text of at least %d characters>'",
+                                     "%s, the SAML IdP or the OpenID provider is used but %s "
+                                     "is not set: the module seals its transactions and "
+                                     "sessions with keys derived from it; add e.g. '%s <random "
+                                     "text of at least %d characters>'",
                                      MND_DIR_SERVICE, MND_DIR_CRYPTO_PASSPHRASE,
                                      MND_DIR_CRYPTO_PASSPHRASE, MND_MIN_PASSPHRASE_LEN));
 }

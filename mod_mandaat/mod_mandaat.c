@@ -2,6 +2,7 @@
  * config.c (parsers in config_parse.c, cross-checks in config_check.c), the store glue in
  * store_glue.c, sealed state in the socache in state_glue.c; each later stage (login, SAML,
  * OIDC) adds its own file and one line here. This is the only place that registers hooks. */
+#include "oidc.h"
 #include "saml.h"
 
 #include <http_request.h>
@@ -17,12 +18,14 @@ static void mnd_register_hooks(apr_pool_t *p)
     ap_hook_check_config(mnd_config_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(mnd_state_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(mnd_saml_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(mnd_oidc_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mnd_store_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mnd_config_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mnd_state_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mnd_pages_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mnd_keys_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mnd_saml_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(mnd_oidc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mnd_state_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mnd_resolve_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 

@@ -19,7 +19,7 @@ APLOG_USE_MODULE(mandaat);
 /* Stable message ids, like httpd's APLOGNO: ap_log_error(..., MND_LOGNO(0001) "text").
  * Each id is used exactly once (tests/integration/test_module.sh checks this), so an
  * operator can grep for it and a message keeps its id when its wording changes. Never reuse a
- * retired id. Next free id: 0052 (0069 is taken). */
+ * retired id. Next free id: 0073 (0056 and 0057 are free too). */
 #define MND_LOGNO(n) "MND" #n ": "
 
 /* Directive names, used in the command table, in messages and in conf/mandaat.conf. */
@@ -90,6 +90,9 @@ typedef struct mnd_server_conf_t {
     /* The MandaatSAML* directives (saml.h); NULL: no SAML on this server. A virtual host's
      * SAML settings replace the main server's as a whole. */
     struct mnd_saml_conf_t *saml;
+    /* The MandaatOIDC* directives (oidc.h); NULL: no OpenID provider on this server. Replaced
+     * as a whole by a virtual host's, like saml. */
+    struct mnd_oidc_conf_t *oidc;
     /* 1 when a section of this server (or of the main server, whose sections apply to every
      * virtual host) needs sealed state: it has MandaatService. Merged as "or". Such a server
      * needs MandaatCryptoPassphrase, and the socache is set up only when one exists. */
@@ -102,6 +105,8 @@ typedef struct mnd_server_conf_t {
     const apr_array_header_t *jwt_keys;
     /* Set at post_config: the SAML IdP (saml_config.c). */
     struct mnd_saml_idp_t *saml_idp;
+    /* Set at post_config: the OpenID provider (oidc_config.c). */
+    const struct mnd_oidc_op_t *oidc_op;
 } mnd_server_conf_t;
 
 /* Per-directory configuration (<Location>, <Directory>, and the server's defaults). */

@@ -94,6 +94,9 @@ static int add_fixed(json_t *o)
     rc |= json_object_set_new(o, "request_parameter_supported", json_false());
     /* Its default is true: say false, or clients may send request_uri. */
     rc |= json_object_set_new(o, "request_uri_parameter_supported", json_false());
+    /* Every authorization response carries iss (RFC 9207): a client talking to several
+     * providers can tell which one answered (mix-up attacks). */
+    rc |= json_object_set_new(o, "authorization_response_iss_parameter_supported", json_true());
     rc |= json_object_set_new(o, "authorization_details_types_supported", fixed(details));
     return rc;
 }

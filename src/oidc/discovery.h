@@ -25,12 +25,13 @@ typedef struct mnd_oidc_op_conf_t {
  * token_endpoint_auth_signing_alg_values_supported [RS256, PS256, ES256],
  * code_challenge_methods_supported ["S256"], scopes_supported, claims_supported,
  * prompt_values_supported, request_parameter_supported false, request_uri_parameter_supported
- * false, authorization_details_types_supported ["mandaat"], acr_values_supported (from
- * conf; scopes_supported, claims_supported and acr_values_supported left out when NULL or
- * empty; userinfo_endpoint when NULL). MND_EINVAL for an issuer that breaks
- * mnd_oidc_url_rule (https, http only for 127.0.0.1, [::1] and localhost) or has a query; an
- * endpoint or jwks_uri that breaks it (a query allowed); no signing alg; a NULL or non-UTF-8
- * value. */
+ * false, authorization_response_iss_parameter_supported true (RFC 9207: the glue sends iss
+ * with every authorization response), authorization_details_types_supported ["mandaat"],
+ * acr_values_supported (from conf; scopes_supported, claims_supported and
+ * acr_values_supported left out when NULL or empty; userinfo_endpoint when NULL).
+ * MND_EINVAL for an issuer that breaks mnd_oidc_url_rule (https, http only for 127.0.0.1,
+ * [::1] and localhost) or has a query; an endpoint or jwks_uri that breaks it (a query
+ * allowed); no signing alg; a NULL or non-UTF-8 value. */
 mnd_error_t *mnd_oidc_discovery_json(apr_pool_t *p, const mnd_oidc_op_conf_t *conf,
                                      const char **out);
 

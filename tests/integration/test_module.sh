@@ -83,9 +83,10 @@ said() { cat "$T/$1"/*.out "$T/$1/error.log" 2>/dev/null | grep -F -q -- "$2"; }
 db_version() { sqlite3 "$1" 'SELECT MAX(version) FROM schema_version' 2>/dev/null; }
 
 # ---- the annotated reference configuration documents exactly the command table ----
-# (the SAML directives' table entries are a macro in saml.h, spliced into mnd_cmds)
-cfg_c="$top_srcdir/mod_mandaat/config.c $top_srcdir/mod_mandaat/saml.h"
-hdr="$top_srcdir/mod_mandaat/mod_mandaat.h $top_srcdir/mod_mandaat/saml.h"
+# (the SAML and OIDC directives' table entries are macros in saml.h and oidc.h, spliced into
+# mnd_cmds)
+cfg_c="$top_srcdir/mod_mandaat/config.c $top_srcdir/mod_mandaat/saml.h $top_srcdir/mod_mandaat/oidc.h"
+hdr="$top_srcdir/mod_mandaat/mod_mandaat.h $top_srcdir/mod_mandaat/saml.h $top_srcdir/mod_mandaat/oidc.h"
 code_names=$(
     # shellcheck disable=SC2086
     sed -n 's/.*AP_INIT_[A-Z0-9_]*( *\([A-Za-z0-9_"]*\).*/\1/p' $cfg_c | while read -r sym; do

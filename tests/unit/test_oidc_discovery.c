@@ -118,8 +118,9 @@ static void test_document(void **state)
     assert_list(o, "authorization_details_types_supported", LIST("mandaat"));
     assert_true(json_is_false(json_object_get(o, "request_parameter_supported")));
     assert_true(json_is_false(json_object_get(o, "request_uri_parameter_supported")));
+    assert_true(json_is_true(json_object_get(o, "authorization_response_iss_parameter_supported")));
     /* Nothing more: every member is one of the above. */
-    assert_int_equal(json_object_size(o), 20);
+    assert_int_equal(json_object_size(o), 21);
     json_decref(o);
 }
 
@@ -137,7 +138,8 @@ static void test_optional_members(void **state)
     assert_null(json_object_get(o, "scopes_supported"));
     assert_null(json_object_get(o, "claims_supported"));
     assert_null(json_object_get(o, "acr_values_supported"));
-    assert_int_equal(json_object_size(o), 16);
+    assert_true(json_is_true(json_object_get(o, "authorization_response_iss_parameter_supported")));
+    assert_int_equal(json_object_size(o), 17);
     json_decref(o);
     /* The loopback exception: http for 127.0.0.1, [::1] and localhost (tests, development). */
     c = conf();
