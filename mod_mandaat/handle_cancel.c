@@ -1,5 +1,6 @@
 /* <MandaatEndpointPath>/cancel (POST with the chooser's CSRF token): the person does not want
  * to act for anyone now. The transaction is removed; a session from before a switch stays. */
+#include "oidc.h"
 #include "saml.h"
 
 #include <apr_strings.h>
@@ -32,6 +33,8 @@ int mnd_handle_cancel(request_rec *r)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MND_LOGNO(0040) "login cancelled by the person");
     if (!strcmp(t->protocol, "saml"))
         return mnd_saml_after_cancel(r, t);
+    if (!strcmp(t->protocol, "oidc"))
+        return mnd_oidc_after_cancel(r, t);
     /* With a session to return to (a cancelled switch), the link goes back to the app. */
     if (mnd_gateway_session_any(r, insz, &s) == NULL && s)
         return mnd_page_notice(r, "cancel.title", "cancel.done", t->return_to);

@@ -2,6 +2,7 @@
  * paging by query parameters q and page), POST takes the choice. The choice must carry the
  * transaction's CSRF token and an offer token of this transaction, and the capacity is
  * resolved again at POST time: a mandate revoked while the page was open is refused. */
+#include "oidc.h"
 #include "saml.h"
 
 #include "core/recent.h"
@@ -115,6 +116,8 @@ static int continue_after(request_rec *r, mnd_store_t *st, const mnd_txn_t *t,
 {
     if (!strcmp(t->protocol, "saml"))
         return mnd_saml_after_choice(r, st, t, s);
+    if (!strcmp(t->protocol, "oidc"))
+        return mnd_oidc_after_choice(r, st, t, s);
     if (strcmp(t->protocol, "gateway") != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       MND_LOGNO(0037) "no completion for protocol %s", t->protocol);

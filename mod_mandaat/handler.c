@@ -2,6 +2,7 @@
  * error pages) and the module's endpoints under MandaatEndpointPath, one file each. It runs
  * really first, so that nothing else, mod_proxy in particular, handles such a request, and it
  * does not depend on r->handler, which other modules and the configuration set. */
+#include "oidc.h"
 #include "saml.h"
 
 #include <apr_strings.h>
@@ -16,6 +17,9 @@ static const struct {
     {"logout", mnd_handle_logout}, {"why", mnd_handle_why},       {"jwks", mnd_handle_jwks},
     {"saml/metadata", mnd_handle_saml_metadata}, {"saml/sso", mnd_handle_saml_sso},
     {"saml/login", mnd_handle_saml_login},       {"saml/slo", mnd_handle_saml_slo},
+    {"oidc/authorize", mnd_handle_oidc_authorize}, {"oidc/login", mnd_handle_oidc_login},
+    {"oidc/token", mnd_handle_oidc_token},         {"oidc/userinfo", mnd_handle_oidc_userinfo},
+    {"oidc/jwks", mnd_handle_oidc_jwks},
 };
 
 static int answer_intercept(request_rec *r, const mnd_req_t *req)
@@ -33,11 +37,16 @@ static int answer_intercept(request_rec *r, const mnd_req_t *req)
 int mnd_handler(request_rec *r)
 {
     const mnd_req_t *req = mnd_req_peek(r);
+    const mnd_oidc_op_t *op;
     const char *name;
     size_t i;
 
     if (req && req->intercept)
         return answer_intercept(r, req);
+    /* The discovery document lives at the issuer, which need not be under the endpoints. */
+    op = mnd_oidc_op(r->server);
+    if (op && !strcmp(r->uri, op->discovery_path))
+        return mnd_handle_oidc_discovery(r);
     if (!mnd_is_endpoint(r, &name) || !mnd_server_conf(r->server)->pages)
         return DECLINED;
     for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {

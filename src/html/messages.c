@@ -171,6 +171,15 @@ static const mnd_msg_def_t builtin_msgs[] = {
       "Cette page n'existe pas.",
       "Diese Seite gibt es nicht.",
       "This page does not exist."}},
+    {"error.oidc_request",
+     {"De toepassing stuurde een aanmeldingsvraag die niet aanvaard wordt. Neem contact op met "
+      "de beheerder van de toepassing.",
+      "L'application a envoyé une demande de connexion qui n'est pas acceptée. Contactez "
+      "l'administrateur de l'application.",
+      "Die Anwendung hat eine Anmeldeanfrage gesendet, die nicht angenommen wird. Wenden Sie "
+      "sich an den Verwalter der Anwendung.",
+      "The application sent a login request that is not accepted. Contact the application's "
+      "administrator."}},
     /* {1} transaction id to quote to the helpdesk */
     {"error.reference", {"Referentie: {1}", "Référence : {1}", "Referenz: {1}", "Reference: {1}"}},
     {"error.saml_replay",
@@ -277,6 +286,14 @@ static const mnd_msg_def_t builtin_msgs[] = {
       "Votre droit pour ce service auprès de {1} a pris fin le {2}.",
       "Ihr Recht für diesen Dienst bei {1} endete am {2}.",
       "Your right for this service at {1} ended on {2}."}},
+    {"oidc.post.message",
+     {"U wordt teruggestuurd naar de toepassing. Gebeurt dat niet, kies dan Doorgaan.",
+      "Vous êtes renvoyé vers l'application. Si rien ne se passe, choisissez Continuer.",
+      "Sie werden zur Anwendung zurückgeleitet. Geschieht das nicht, wählen Sie Weiter.",
+      "You are being sent back to the application. If nothing happens, choose Continue."}},
+    {"oidc.post.title",
+     {"Terug naar de toepassing", "Retour à l'application", "Zurück zur Anwendung",
+      "Back to the application"}},
     {"page.actor", {"Aangemeld als", "Connecté en tant que", "Angemeldet als", "Logged in as"}},
     {"page.continue", {"Doorgaan", "Continuer", "Weiter", "Continue"}},
     /* {1} year, {2} month, {3} day (two digits each but the year) */

@@ -4,7 +4,7 @@ MANDAAT_BUILD_DEPS="build-essential autoconf automake libtool pkg-config apache2
  libapr1-dev libaprutil1-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql liblasso3-dev
  libxmlsec1-dev libxml2-dev libssl-dev libjansson-dev libcjose-dev libcmocka-dev
  libsqlite3-dev sqlite3 libglib2.0-dev zlib1g-dev curl ca-certificates"
-MANDAAT_TEST_DEPS="postgresql valgrind python3 jq python3-lasso libapache2-mod-auth-mellon redis-server
+MANDAAT_TEST_DEPS="postgresql valgrind python3 jq python3-lasso libapache2-mod-auth-mellon libapache2-mod-auth-openidc redis-server
  chromium"
 # Node for tests/browser: Debian's nodejs and npm, unless an npm is already there (NodeSource's
 # nodejs package carries its own npm and conflicts with Debian's npm package).
