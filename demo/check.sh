@@ -2,7 +2,8 @@
 # Clicks through the running web demo with curl, as a browser would: log in (the demo-only
 # form login), open the sample e-counter at /app/, choose a party in the chooser, and check what
 # the application received, including the Mandaat-JWT's ES256 signature against /mandaat/jwks;
-# then the SAML e-counter /saml-app/ through mod_auth_mellon, the SAML IdP and single logout.
+# then the SAML e-counter /saml-app/ through mod_auth_mellon, the SAML IdP and single logout,
+# and the OpenID Connect e-counter /oidc-app/ through mod_auth_openidc and the OpenID provider.
 # Usage: bash demo/check.sh [URL]   (default http://127.0.0.1:${MANDAAT_DEMO_PORT:-8080}/)
 # Prints "ok - ..." or "not ok - ..." per check; exits 1 if any failed.
 set -uo pipefail
@@ -184,6 +185,35 @@ code=$(saml_start)
     code=$(c -o /dev/null -w '%{http_code} %{redirect_url}' "$base/mandaat/saml/login")
 check "SAML: after single logout the IdP asks for the choice again" \
     '[ "$code" = "303 $base/mandaat/choose" ]'
+
+# ---- OpenID Connect: /oidc-app/ behind mod_auth_openidc, our OpenID provider ----
+login 72041512394
+auth=$(c -o /dev/null -w '%{redirect_url}' "$base/oidc-app/")
+check "OIDC: /oidc-app/ sends the browser to oidc/authorize with PKCE S256" \
+    '[ "${auth#"$base/mandaat/oidc/authorize?"}" != "$auth" ] && [ "${auth#*code_challenge_method=S256}" != "$auth" ]'
+code=$(c -o /dev/null -w '%{http_code} %{redirect_url}' "$auth")
+check "OIDC: oidc/authorize asks for the login (oidc/login)" \
+    '[ "$code" = "303 $base/mandaat/oidc/login" ]'
+code=$(c -o /dev/null -w '%{http_code} %{redirect_url}' "$base/mandaat/oidc/login")
+check "OIDC: after the login, Jan goes to the chooser" '[ "$code" = "303 $base/mandaat/choose" ]'
+c -o "$tmp/chooser.html" "$base/mandaat/choose"
+csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$tmp/chooser.html" | head -n 1)
+choice=$(grep -o 'value="kbo:0412345614[^"]*"' "$tmp/chooser.html" | head -n 1 | sed 's/^value="//; s/"$//')
+cb=$(c -o /dev/null -w '%{redirect_url}' --data-urlencode "csrf=$csrf" \
+    --data-urlencode "choice=$choice" "$base/mandaat/choose")
+check "OIDC: the choice sends the browser back to the relying party with a code" \
+    '[ "${cb#"$base/oidc-app/redirect_uri?code="}" != "$cb" ]'
+code=$(c -o /dev/null -w '%{http_code} %{redirect_url}' "$cb")
+check "OIDC: mod_auth_openidc redeems the code at oidc/token and returns to /oidc-app/" \
+    '[ "$code" = "302 $base/oidc-app/" ]'
+app /oidc-app/
+check "OIDC: the app gets Bakkerij Janssens on the basis kbo from the id_token's claims" \
+    '[ "$code" = 200 ] && [ "$(got OIDC_CLAIM_vo_orgcode)" = 0412345614 ] && [ "$(got OIDC_CLAIM_basis)" = kbo ] && [ "$(got OIDC_CLAIM_vo_doelgroepcode)" = EA ]'
+check "OIDC: the subject is pairwise, not the INSZ" \
+    '[ -n "$(got OIDC_CLAIM_sub)" ] && [ "$(got OIDC_CLAIM_sub)" != 72041512394 ]'
+c -o "$tmp/discovery.json" "$base/mandaat/oidc/.well-known/openid-configuration"
+check "OIDC: the discovery document names the issuer and code flow with S256 only" \
+    'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"issuer\"]==sys.argv[2]+\"/mandaat/oidc\" and d[\"response_types_supported\"]==[\"code\"] and d[\"code_challenge_methods_supported\"]==[\"S256\"]" "$tmp/discovery.json" "$base"'
 
 # ---- logging out ----
 cp "$jar" "$tmp/old_session"

@@ -3,7 +3,8 @@
 # SQLite store with sample data (demo/seed.sh) and runs, in the foreground on
 # http://127.0.0.1:8080 (MANDAAT_DEMO_PORT), httpd with mod_mandaat in front of a sample
 # e-counter application (demo/app/app.py), and mod_mandaat as SAML identity provider for a second
-# sample e-counter (/saml-app) that mod_auth_mellon protects. A demo-only form login
+# sample e-counter (/saml-app) that mod_auth_mellon protects, and as OpenID provider for a third
+# (/oidc-app) that mod_auth_openidc protects. A demo-only form login
 # (demo/web/login.html) stands in for the eID login. Ctrl-C stops httpd and the application.
 #
 #   bash demo/run.sh              the web demo
@@ -27,7 +28,8 @@ case ${1:-} in
 esac
 mkdir -p "$work"
 
-mandaat_install_deps python3 openssl apache2-utils libapache2-mod-auth-mellon
+mandaat_install_deps python3 openssl apache2-utils libapache2-mod-auth-mellon \
+    libapache2-mod-auth-openidc
 build=${MANDAAT_DEMO_BUILD:-$work/build}
 echo "== building in $build"
 mandaat_build "$build"
@@ -122,6 +124,24 @@ cat >"$run/saml-sp.xml" <<EOF
 EOF
 chmod a+r "$run/saml-sp.xml"
 chgrp "$group" "$run/saml-sp.key" && chmod 640 "$run/saml-sp.key"
+# The OpenID provider's throwaway ES256 key and the client file of the OIDC e-counter.
+(umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$run/oidc-op.key" 2>/dev/null)
+oidc_client_secret=$(openssl rand -hex 24)
+oidc_pairwise=$(openssl rand -hex 24)
+mkdir -p "$run/oidc-clients"
+cat >"$run/oidc-clients/wse-loket-oidc.json" <<EOF
+{
+  "client_id": "wse-loket-oidc",
+  "token_endpoint_auth_method": "client_secret_basic",
+  "client_secret": "$oidc_client_secret",
+  "redirect_uris": ["http://127.0.0.1:$port/oidc-app/redirect_uri"],
+  "scopes": ["openid", "profile", "mandaat"],
+  "service": "wse-loket",
+  "claims_profile": ["acm", "mandaat"]
+}
+EOF
+chmod 600 "$run/oidc-clients/wse-loket-oidc.json"
 passphrase=$(openssl rand -hex 24)
 session_passphrase=$(openssl rand -hex 24)
 app_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -134,6 +154,8 @@ q() { printf '%s' "$1" | sed 's/[\\&|]/\\&/g'; }
     -e "s|@TEMPLATES@|$(q "$src/conf/templates")|g" -e "s|@USER@|$(q "$user")|g" \
     -e "s|@GROUP@|$(q "$group")|g" -e "s|@PASSPHRASE@|$(q "$passphrase")|g" \
     -e "s|@SESSION_PASSPHRASE@|$(q "$session_passphrase")|g" \
+    -e "s|@OIDC_PAIRWISE@|$(q "$oidc_pairwise")|g" \
+    -e "s|@OIDC_CLIENT_SECRET@|$(q "$oidc_client_secret")|g" \
     "$src/demo/httpd.conf.in" >"$run/httpd.conf")
 if grep -q '@[A-Z_]*@' "$run/httpd.conf"; then
     echo "demo/httpd.conf.in has a placeholder run.sh does not fill in:" >&2
@@ -274,6 +296,9 @@ The sample app at /app shows what it received: the Mandaat-* headers and the dec
 The second e-counter, ${url}saml-app/, speaks SAML: mod_auth_mellon sends an AuthnRequest to
 mod_mandaat's SAML IdP, the person logs in and chooses, and the app gets the signed assertion's
 attributes (SAML-* headers). Its logout: ${url}saml-app/mellon/logout?ReturnTo=/login.html
+The third, ${url}oidc-app/, speaks OpenID Connect: mod_auth_openidc sends the browser to
+mod_mandaat's OpenID provider (code flow with PKCE), the person chooses, and the app gets the
+id_token's claims (OIDC_CLAIM_* headers).
 
 httpd config: $run/httpd.conf     error log: $run/error.log
 store:        $store  (mandaatctl: $ctl --store $store ...)

@@ -34,12 +34,15 @@ def e(text):
 
 
 def page(headers, path):
-    # Mandaat-* from the gateway (/app); SAML-* from mod_auth_mellon's attributes (/saml-app).
+    # Mandaat-* from the gateway (/app); SAML-* from mod_auth_mellon's attributes (/saml-app);
+    # OIDC_CLAIM_* from mod_auth_openidc's claims (/oidc-app).
     mandaat = [(k, v) for k, v in headers.items()
-               if k.lower().startswith(("mandaat-", "saml-")) and k.lower() != JWT_HEADER.lower()]
+               if k.lower().startswith(("mandaat-", "saml-", "oidc_claim_"))
+               and k.lower() != JWT_HEADER.lower()]
     jwt = headers.get(JWT_HEADER)
     who = (urllib.parse.unquote(headers.get("Mandaat-Party-Name", "") or "")
-           or headers.get("SAML-Represents-Name", "") or "(nobody)")
+           or headers.get("SAML-Represents-Name", "")
+           or headers.get("OIDC_CLAIM_vo_orgnaam", "") or "(nobody)")
     rows = "".join(
         "<tr><td><code>%s</code></td><td><code>%s</code></td><td>%s</td></tr>"
         % (e(k), e(v), e(urllib.parse.unquote(v)) if "%" in v else "")
@@ -64,6 +67,10 @@ def page(headers, path):
     if "SAML-Represents-Id" in headers:
         nav = ('<nav><a href="/saml-app/mellon/logout?ReturnTo=/login.html">Log out (SAML single '
                'logout)</a></nav>')
+    elif "OIDC_CLAIM_sub" in headers:
+        # mod_auth_openidc ends its own session, then sends the browser on.
+        nav = ('<nav><a href="/oidc-app/redirect_uri?logout=%s">Log out (OpenID relying '
+               'party)</a></nav>' % e(urllib.parse.quote(GATEWAY + "/logout", safe="")))
     else:
         nav = ('<nav><a href="/mandaat/switch?return_to=/app/">Switch party</a>'
                '<a href="/logout">Log out</a></nav>')
