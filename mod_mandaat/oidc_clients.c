@@ -5,6 +5,7 @@
 #include "oidc_clients.h"
 
 #include "flow/claims.h"
+#include "util/file.h"
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -16,34 +17,9 @@
 static mnd_error_t *read_client_file(apr_pool_t *p, const char *path, const char **txt,
                                      apr_size_t *len)
 {
-    apr_file_t *f;
-    apr_finfo_t fi;
-    char *buf = NULL, err[120];
-    apr_size_t n = 0;
-    apr_status_t rv = apr_file_open(&f, path, APR_READ | APR_BINARY, 0, p);
-
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_TYPE, f);
-        if (rv == APR_SUCCESS && fi.filetype != APR_REG) {
-            apr_file_close(f);
-            return mnd_error(p, MND_EINVAL, "%s: not a regular file", path);
-        }
-        if (rv == APR_SUCCESS && fi.size > MND_OIDC_CLIENT_FILE_MAX) {
-            apr_file_close(f);
-            return mnd_error(p, MND_EINVAL, "%s: over 64 KiB, too large for a client file", path);
-        }
-        if (rv == APR_SUCCESS) {
-            n = (apr_size_t)fi.size;
-            buf = apr_palloc(p, n + 1);
-            rv = apr_file_read_full(f, buf, n, &n);
-            buf[n] = '\0';
-        }
-        apr_file_close(f);
-    }
-    if (rv != APR_SUCCESS)
-        return mnd_error(p, MND_EINVAL, "%s: %s", path, apr_strerror(rv, err, sizeof(err)));
+    char *buf;
+    MND_TRY(mnd_file_read(p, path, MND_OIDC_CLIENT_FILE_MAX, &buf, len));
     *txt = buf;
-    *len = n;
     return NULL;
 }
 

@@ -4,6 +4,7 @@
 #include "saml.h"
 
 #include "saml/attrs.h"
+#include "util/file.h"
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -208,29 +209,12 @@ static void lasso_log(void *baton, int level, const char *domain, const char *ms
                  MND_LOGNO(0044) "%s: %s", domain ? domain : "lasso", msg);
 }
 
+/* Keys, certificates and metadata: at most 4 MiB each. */
 static mnd_error_t *read_file(apr_pool_t *p, const char *path, const char **out)
 {
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_size_t n;
     char *buf;
-    apr_status_t rv = apr_file_open(&f, path, APR_READ | APR_BINARY, 0, p);
-    char err[120];
-
-    if (rv == APR_SUCCESS)
-        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv == APR_SUCCESS && fi.size > 4 * 1024 * 1024)
-        return mnd_error(p, MND_EINVAL, "%s: over 4 MiB", path);
-    if (rv == APR_SUCCESS) {
-        n = (apr_size_t)fi.size;
-        buf = apr_palloc(p, n + 1);
-        rv = apr_file_read_full(f, buf, n, &n);
-        buf[n] = '\0';
-        *out = buf;
-    }
-    if (rv != APR_SUCCESS)
-        return mnd_error(p, MND_EINVAL, "%s: %s", path, apr_strerror(rv, err, sizeof(err)));
-    apr_file_close(f);
+    MND_TRY(mnd_file_read(p, path, 4 * 1024 * 1024, &buf, NULL));
+    *out = buf;
     return NULL;
 }
 

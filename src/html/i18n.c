@@ -4,9 +4,9 @@
  * plain text: the template escapes them, so they never contain markup. */
 #include "html/i18n.h"
 #include "html/messages.h"
+#include "util/file.h"
 #include "util/text.h"
 
-#include <apr_file_io.h>
 #include <apr_file_info.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -101,39 +101,6 @@ const char *mnd_msg_args(apr_pool_t *p, const mnd_catalog_t *cat, mnd_lang_t l, 
 
 /* ---- operator overrides ---- */
 
-/* Read a whole file of at most max bytes; *found = 0 (and no error) if it does not exist. */
-static mnd_error_t *read_small_file(apr_pool_t *p, const char *path, apr_size_t max, char **buf,
-                                    apr_size_t *len, int *found)
-{
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_status_t rv;
-    char ebuf[128];
-    *found = 0;
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_OS_DEFAULT, p);
-    if (APR_STATUS_IS_ENOENT(rv))
-        return NULL;
-    if (rv == APR_SUCCESS)
-        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv != APR_SUCCESS)
-        return mnd_error(p, MND_EINVAL, "%s: cannot read: %s", path,
-                         apr_strerror(rv, ebuf, sizeof(ebuf)));
-    if (fi.size < 0 || (apr_size_t)fi.size > max) {
-        apr_file_close(f);
-        return mnd_error(p, MND_EINVAL, "%s: larger than %lu bytes", path, (unsigned long)max);
-    }
-    *buf = apr_palloc(p, (apr_size_t)fi.size + 1);
-    *len = 0;
-    rv = fi.size ? apr_file_read_full(f, *buf, (apr_size_t)fi.size, len) : APR_SUCCESS;
-    apr_file_close(f);
-    if (rv != APR_SUCCESS)
-        return mnd_error(p, MND_EINVAL, "%s: cannot read: %s", path,
-                         apr_strerror(rv, ebuf, sizeof(ebuf)));
-    (*buf)[*len] = '\0';
-    *found = 1;
-    return NULL;
-}
-
 static char *trim(char *s)
 {
     char *e;
@@ -195,10 +162,11 @@ static mnd_error_t *load_lang(apr_pool_t *p, const char *dir, mnd_lang_t l, msg_
     const char *path = apr_pstrcat(p, dir, "/", mnd_lang_code(l), ".txt", NULL);
     char *buf, *line, *next, *seen;
     apr_size_t len;
-    int found, lineno = 0;
-    MND_TRY(read_small_file(p, path, CATALOG_FILE_MAX, &buf, &len, &found));
-    if (!found)
-        return NULL;
+    int lineno = 0;
+    mnd_error_t *err = mnd_file_read(p, path, CATALOG_FILE_MAX, &buf, &len);
+    if (err && err->rc == MND_ENOTFOUND)
+        return NULL; /* no override for this language */
+    MND_TRY(err);
     if (memchr(buf, '\0', len) || !mnd_utf8_valid(buf, len))
         return mnd_error(p, MND_EINVAL, "%s: not UTF-8 text", path);
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)

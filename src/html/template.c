@@ -8,9 +8,9 @@
  * handler and style attributes, no escaping we have is right, so placeholders are refused. */
 #include "html/template.h"
 
+#include "util/file.h"
+
 #include <apr_escape.h>
-#include <apr_file_info.h>
-#include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <stdarg.h>
@@ -461,28 +461,13 @@ mnd_error_t *mnd_template_parse(apr_pool_t *p, const char *name, const char *tex
 mnd_error_t *mnd_template_load(apr_pool_t *p, const char *path, const char *const *allowed,
                                const mnd_catalog_t *cat, mnd_template_t **out)
 {
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_status_t rv;
     apr_size_t len = 0;
-    char *buf, ebuf[128];
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_OS_DEFAULT, p);
-    if (rv == APR_SUCCESS)
-        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv != APR_SUCCESS)
-        return mnd_error(p, MND_EINVAL, "template %s: cannot read: %s", path,
-                         apr_strerror(rv, ebuf, sizeof(ebuf)));
-    if (fi.size < 0 || fi.size > TEMPLATE_FILE_MAX) {
-        apr_file_close(f);
-        return mnd_error(p, MND_EINVAL, "template %s: larger than 1 MiB", path);
-    }
-    buf = apr_palloc(p, (apr_size_t)fi.size + 1);
-    rv = fi.size ? apr_file_read_full(f, buf, (apr_size_t)fi.size, &len) : APR_SUCCESS;
-    apr_file_close(f);
-    if (rv != APR_SUCCESS)
-        return mnd_error(p, MND_EINVAL, "template %s: cannot read: %s", path,
-                         apr_strerror(rv, ebuf, sizeof(ebuf)));
-    buf[len] = '\0';
+    char *buf;
+    mnd_error_t *err = mnd_file_read(p, path, TEMPLATE_FILE_MAX, &buf, &len);
+    if (err && err->rc == MND_ENOTFOUND)
+        err->rc = MND_EINVAL; /* a template the configuration names must be there */
+    if (err)
+        return mnd_error_wrap(p, err, "template");
     if (memchr(buf, '\0', len))
         return mnd_error(p, MND_EINVAL, "template %s: contains a NUL byte", path);
     return mnd_template_parse(p, path, buf, allowed, cat, out);

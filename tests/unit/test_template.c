@@ -324,7 +324,7 @@ static void test_load_errors(void **state)
     fwrite(big, 1, 1024 * 1024 + 1, f);
     fclose(f);
     free(big);
-    MND_ASSERT_ERR(mnd_template_load(pool, path, names, NULL, &t), MND_EINVAL, "larger than 1 MiB");
+    MND_ASSERT_ERR(mnd_template_load(pool, path, names, NULL, &t), MND_EINVAL, "larger than 1048576 bytes");
     unlink(path);
     path = apr_pstrcat(pool, dir, "/empty.html", NULL);
     f = fopen(path, "wb");
